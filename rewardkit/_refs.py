@@ -1,0 +1,183 @@
+"""Textual reward references and pickling by reference.
+
+One documented syntax names a reward wherever one is expected (Python,
+formulas, the command line)::
+
+    xml_format                       a registered name
+    xml_format(mode='strict')        ... with options (bare words are strings)
+    my_pkg.rewards:my_reward         an importable module attribute
+    path/to/rewards.py:my_reward     a file, loaded without installing anything
+
+Rewards are sent to worker processes *by reference* (registry name or module
+attribute plus options), never by pickling code, so a spawned worker rebuilds
+exactly the same reward.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import importlib
+import importlib.util
+import os
+import sys
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+from ._errors import RewardSpecError
+
+if TYPE_CHECKING:
+    from ._reward import Reward
+
+__all__ = ["load_file_module", "parse_reference", "resolve_reference"]
+
+
+def parse_reference(text: str) -> tuple[str, dict[str, Any]]:
+    """Split ``target(key=value, ...)`` into the target and a dict of literal options.
+
+    Values must be Python literals; a bare word is taken as a string, so
+    ``xml_format(mode=strict)`` works unquoted on a shell command line. Nothing
+    is evaluated.
+    """
+    text = text.strip()
+    if not text:
+        raise RewardSpecError(text, "empty reference")
+    if not text.endswith(")"):
+        return text, {}
+    at = text.find("(")
+    if at <= 0:
+        raise RewardSpecError(text, "expected name(key=value, ...)")
+    target, args = text[:at].strip(), text[at:]
+    try:
+        node = ast.parse("f" + args, mode="eval").body
+    except SyntaxError as exc:
+        raise RewardSpecError(text, f"invalid option syntax ({exc.msg})") from None
+    if not isinstance(node, ast.Call) or node.args:
+        raise RewardSpecError(text, "options must be given as key=value")
+    options: dict[str, Any] = {}
+    for kw in node.keywords:
+        if kw.arg is None:
+            raise RewardSpecError(text, "** is not allowed in options")
+        options[kw.arg] = _literal(text, kw.value)
+    return target, options
+
+
+def _literal(text: str, node: ast.expr) -> Any:
+    if isinstance(node, ast.Name):
+        return node.id
+    try:
+        return ast.literal_eval(node)
+    except ValueError:
+        raise RewardSpecError(
+            text, f"option value {ast.unparse(node)!r} is not a literal"
+        ) from None
+
+
+def load_file_module(path: str) -> ModuleType:
+    """Import a ``.py`` file under a stable private module name (no install needed)."""
+    full = os.path.abspath(path)
+    if not os.path.isfile(full):
+        raise RewardSpecError(path, f"file {path!r} does not exist")
+    stem = os.path.splitext(os.path.basename(full))[0]
+    digest = hashlib.sha1(full.encode()).hexdigest()[:10]
+    name = f"_rewardkit_user_{''.join(c if c.isalnum() else '_' for c in stem)}_{digest}"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, full)
+    if spec is None or spec.loader is None:
+        raise RewardSpecError(path, "cannot load this file as a Python module")
+    module = importlib.util.module_from_spec(spec)
+    module.__rewardkit_source__ = full  # type: ignore[attr-defined]
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return module
+
+
+def _import_module(module: str, source: str | None) -> ModuleType:
+    if module in sys.modules:
+        return sys.modules[module]
+    if source and (module.startswith("_rewardkit_user_") or module in ("__main__", "__mp_main__")):
+        return load_file_module(source)
+    return importlib.import_module(module)
+
+
+def resolve_reference(text: str) -> Reward:
+    """Resolve any reference form above to a (configured) :class:`Reward`."""
+    from ._registry import get
+    from ._reward import Reward
+
+    target, options = parse_reference(text)
+    if ":" not in target:
+        return get(target, **options)
+    where, _, attr = target.rpartition(":")
+    if where.endswith(".py") or os.sep in where or "/" in where:
+        module = load_file_module(where)
+    else:
+        try:
+            module = importlib.import_module(where)
+        except ImportError as exc:
+            raise RewardSpecError(text, f"cannot import module {where!r}: {exc}") from exc
+    obj: Any = module
+    for part in attr.split("."):
+        if not hasattr(obj, part):
+            names = sorted(n for n in vars(module) if isinstance(vars(module)[n], Reward))
+            raise RewardSpecError(
+                text,
+                f"{where!r} has no attribute {attr!r}; rewards there: {', '.join(names) or 'none'}",
+            )
+        obj = getattr(obj, part)
+    if not isinstance(obj, Reward):
+        if callable(obj):
+            from ._reward import Reward as _R
+
+            obj = _R(obj)
+        else:
+            raise RewardSpecError(text, f"{attr!r} is {type(obj).__name__}, not a reward")
+    result: Reward = obj.configure(**options) if options else obj
+    return result
+
+
+# -- pickling by reference -------------------------------------------------------
+
+
+def reduce_reward(rw: Reward) -> tuple[Any, ...]:
+    changed = {k: v for k, v in rw.options.items() if rw.option_defaults.get(k) != v}
+    if rw.provider != "user":
+        return (_rebuild_registered, (rw.name, changed))
+    fn = rw.fn
+    module = getattr(fn, "__module__", None)
+    qualname = getattr(fn, "__qualname__", "")
+    if module and "<locals>" not in qualname:
+        mod = sys.modules.get(module)
+        source = getattr(mod, "__rewardkit_source__", None) or getattr(mod, "__file__", None)
+        return (_rebuild_attribute, (module, qualname, source, changed, rw.name))
+    raise TypeError(
+        f"reward {rw.name!r} ({rw.defined_at}) is defined inside a function and cannot be "
+        "sent to a worker process; define it at module level"
+    )
+
+
+def _rebuild_registered(name: str, options: dict[str, Any]) -> Reward:
+    from ._registry import get
+
+    return get(name, **options)
+
+
+def _rebuild_attribute(
+    module: str, qualname: str, source: str | None, options: dict[str, Any], name: str
+) -> Reward:
+    from ._reward import Reward
+
+    mod = _import_module(module, source)
+    obj: Any = mod
+    for part in qualname.split("."):
+        obj = getattr(obj, part)
+    if not isinstance(obj, Reward):
+        # the function itself is reachable (e.g. wrapped manually with Reward(fn))
+        obj = Reward(obj, name=name)
+    result: Reward = obj.configure(**options) if options else obj
+    return result

@@ -1,0 +1,603 @@
+"""The ``@reward`` decorator and the :class:`Reward` object it returns.
+
+A reward is written once as a plain function that names only what it needs::
+
+    @reward(range=(0, 1))
+    def exact(completion: str, answer: str, *, ignore_case: bool = True) -> float:
+        ...
+
+* Positional-or-keyword parameters are *inputs*, injected per sample:
+  ``completion`` (a :class:`~rewardkit.Completion`), ``prompt``, ``state``
+  (trainer state such as the step), ``row`` (the whole sample) or any dataset
+  column. A parameter with a default is an optional column.
+* Keyword-only parameters (after ``*``) are *options*: configuration fixed for a
+  run, set with :meth:`Reward.configure` or the ``name(key=value)`` syntax.
+* ``**kwargs`` receives every column, as in TRL's reward contract.
+
+The decorator reads the signature once and rejects impossible definitions at
+decoration time, so a mistake never surfaces on sample 1,000 of a training run.
+Calling the returned object runs the plain function (handy in a REPL); scoring
+goes through :meth:`Reward.score`, which injects inputs and validates outputs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import threading
+import typing
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
+from typing import Any, TypeVar, overload
+
+from ._completion import Completion
+from ._errors import MissingColumnError, RewardDefinitionError
+from ._outcome import Outcome, Status
+from ._validate import validate_batch, validate_one
+
+__all__ = ["Reward", "reward"]
+
+#: Inputs that do not come from a dataset column.
+SPECIAL_INPUTS = frozenset({"state", "row"})
+#: Batched rewards may use TRL's plural names for the two standard inputs.
+_PLURAL = {"completions": "completion", "prompts": "prompt"}
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Reward:
+    """A reward function plus its metadata; the unit the engine and adapters run.
+
+    Build one with :func:`reward`. Instances are immutable in practice:
+    :meth:`configure` returns a new object.
+    """
+
+    __slots__ = (
+        "fn",
+        "name",
+        "version",
+        "range",
+        "description",
+        "batched",
+        "is_async",
+        "cheap",
+        "options",
+        "inputs",
+        "required_columns",
+        "optional_columns",
+        "takes_all_columns",
+        "option_defaults",
+        "option_types",
+        "provider",
+        "defined_at",
+        "__weakref__",
+    )
+
+    fn: Callable[..., Any]
+    name: str
+    version: str
+    range: tuple[float | None, float | None]
+    description: str
+    batched: bool
+    is_async: bool
+    cheap: bool
+    options: dict[str, Any]
+    inputs: tuple[str, ...]
+    required_columns: tuple[str, ...]
+    optional_columns: tuple[str, ...]
+    takes_all_columns: bool
+    option_defaults: dict[str, Any]
+    option_types: dict[str, Any]
+    provider: str
+    defined_at: str
+
+    def __init__(
+        self,
+        fn: Callable[..., Any],
+        *,
+        name: str | None = None,
+        version: str = "1",
+        range: tuple[float | None, float | None] = (None, None),
+        description: str | None = None,
+        batched: bool = False,
+        cheap: bool = False,
+    ) -> None:
+        if not callable(fn):
+            raise RewardDefinitionError(f"@reward needs a function, got {type(fn).__name__}")
+        self.fn = fn
+        self.name = name or getattr(fn, "__name__", None) or type(fn).__name__
+        if not self.name.isidentifier():
+            raise RewardDefinitionError(
+                f"reward name {self.name!r} must be a Python identifier (it is a metric key "
+                "and a formula name)",
+                reward=self.name,
+            )
+        self.version = str(version)
+        self.range = _check_range(self.name, range)
+        self.description = description if description is not None else _first_line(fn)
+        self.batched = batched
+        self.is_async = inspect.iscoroutinefunction(fn)
+        self.cheap = cheap
+        self.provider = "user"
+        self.defined_at = _defined_at(fn)
+        self._read_signature()
+        self.options = dict(self.option_defaults)
+
+    # -- definition ------------------------------------------------------------
+    def _read_signature(self) -> None:
+        try:
+            sig = inspect.signature(self.fn)
+        except (TypeError, ValueError) as exc:
+            raise RewardDefinitionError(
+                f"reward {self.name!r}: cannot read the signature: {exc}", reward=self.name
+            ) from exc
+        try:
+            hints = typing.get_type_hints(self.fn)
+        except Exception:
+            hints = {}
+        inputs: list[str] = []
+        required: list[str] = []
+        optional: list[str] = []
+        defaults: dict[str, Any] = {}
+        types: dict[str, Any] = {}
+        takes_all = False
+        for p in sig.parameters.values():
+            if p.kind is p.POSITIONAL_ONLY:
+                raise RewardDefinitionError(
+                    f"reward {self.name!r} ({self.defined_at}): parameter {p.name!r} is "
+                    "positional-only; inputs are passed by name",
+                    reward=self.name,
+                )
+            if p.kind is p.VAR_POSITIONAL:
+                raise RewardDefinitionError(
+                    f"reward {self.name!r} ({self.defined_at}): *{p.name} is not supported; "
+                    "name the inputs you need",
+                    reward=self.name,
+                )
+            if p.kind is p.VAR_KEYWORD:
+                takes_all = True
+                continue
+            if p.kind is p.KEYWORD_ONLY:
+                if p.default is p.empty:
+                    raise RewardDefinitionError(
+                        f"reward {self.name!r} ({self.defined_at}): option {p.name!r} needs a "
+                        "default (keyword-only parameters are options)",
+                        reward=self.name,
+                    )
+                defaults[p.name] = p.default
+                types[p.name] = hints.get(p.name, Any)
+                continue
+            column = _PLURAL.get(p.name, p.name) if self.batched else p.name
+            inputs.append(p.name)
+            if column in SPECIAL_INPUTS:
+                continue
+            if p.default is p.empty:
+                required.append(column)
+            else:
+                optional.append(column)
+        self.inputs = tuple(inputs)
+        self.required_columns = tuple(required)
+        self.optional_columns = tuple(optional)
+        self.takes_all_columns = takes_all
+        self.option_defaults = defaults
+        self.option_types = types
+
+    def configure(self, **options: Any) -> Reward:
+        """Return a copy with some options changed; unknown or ill-typed options raise.
+
+        Example:
+            >>> from rewardkit import get
+            >>> get("xml_format").configure(mode="strict").options["mode"]
+            'strict'
+        """
+        for key, value in options.items():
+            if key not in self.option_defaults:
+                valid = ", ".join(sorted(self.option_defaults)) or "none"
+                raise RewardDefinitionError(
+                    f"reward {self.name!r} has no option {key!r}; valid options: {valid}",
+                    reward=self.name,
+                )
+            _check_option_type(self.name, key, value, self.option_types.get(key, Any))
+        clone = object.__new__(Reward)
+        for slot in Reward.__slots__:
+            if slot != "__weakref__" and hasattr(self, slot):
+                object.__setattr__(clone, slot, getattr(self, slot))
+        clone.options = {**self.options, **options}
+        return clone
+
+    # -- identity ----------------------------------------------------------------
+    @property
+    def key(self) -> str:
+        """Canonical reference, e.g. ``xml_format(mode='strict')``: the cache and metric identity."""
+        changed = {k: v for k, v in self.options.items() if self.option_defaults.get(k) != v}
+        if not changed:
+            return self.name
+        args = ", ".join(f"{k}={v!r}" for k, v in sorted(changed.items()))
+        return f"{self.name}({args})"
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Dataset columns this reward reads (required first)."""
+        return self.required_columns + self.optional_columns
+
+    def leaves(self) -> list[Reward]:
+        """The leaf rewards to evaluate (itself); composites override this."""
+        return [self]
+
+    def __repr__(self) -> str:
+        return f"<Reward {self.key} v{self.version} from {self.provider}>"
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Call the plain function with this reward's options filled in (no validation).
+
+        A plain string passed as ``completion`` is wrapped in a :class:`Completion`
+        first, so built-ins work the same in a REPL as under the engine.
+        """
+        call = {**self.options, **kwargs}
+        if "completion" in self.inputs and not self.batched:
+            at = self.inputs.index("completion")
+            if len(args) > at:
+                args = (
+                    args[:at]
+                    + (Completion.from_raw(args[at], prompt=call.get("prompt")),)
+                    + args[at + 1 :]
+                )
+            elif "completion" in call:
+                call["completion"] = Completion.from_raw(
+                    call["completion"], prompt=call.get("prompt")
+                )
+        return self.fn(*args, **call)
+
+    # -- arithmetic builds weighted sums (see rewardkit.compose) -----------------------
+    def __add__(self, other: Any) -> Any:
+        from ._compose import _add
+
+        return _add(self, other)
+
+    def __radd__(self, other: Any) -> Any:
+        from ._compose import _add
+
+        return _add(other, self)
+
+    def __sub__(self, other: Any) -> Any:
+        from ._compose import _add, _neg
+
+        return _add(self, _neg(other))
+
+    def __rsub__(self, other: Any) -> Any:
+        from ._compose import _add, _neg
+
+        return _add(other, _neg(self))
+
+    def __mul__(self, k: Any) -> Any:
+        from ._compose import _mul
+
+        return _mul(self, k)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, k: Any) -> Any:
+        from ._compose import _mul, _number
+
+        return _mul(self, 1.0 / _number(k))
+
+    def __neg__(self) -> Any:
+        from ._compose import _mul
+
+        return _mul(self, -1.0)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        from ._refs import reduce_reward
+
+        return reduce_reward(self)
+
+    # -- binding -------------------------------------------------------------------
+    def bind(self, columns: Collection[str], *, where: str | None = None) -> None:
+        """Fail fast when the data lacks a column this reward needs.
+
+        Raises:
+            MissingColumnError: naming the reward, the missing columns and those present.
+        """
+        missing = [c for c in self.required_columns if c not in columns]
+        if missing:
+            raise MissingColumnError(
+                reward=self.key,
+                missing=missing,
+                present=columns,
+                where=where,
+                defined_at=self.defined_at,
+            )
+
+    # -- scoring -----------------------------------------------------------------
+    def _kwargs(self, row: Mapping[str, Any], state: Mapping[str, Any] | None) -> dict[str, Any]:
+        kwargs: dict[str, Any] = dict(self.options)
+        if self.takes_all_columns:
+            for k, v in row.items():
+                kwargs.setdefault(k, v)
+        for name in self.inputs:
+            kwargs[name] = self._input(name, row, state)
+        if self.takes_all_columns and "completion" in kwargs and "completion" not in self.inputs:
+            kwargs["completion"] = Completion.from_raw(
+                kwargs["completion"], prompt=row.get("prompt")
+            )
+        return kwargs
+
+    def _input(self, name: str, row: Mapping[str, Any], state: Mapping[str, Any] | None) -> Any:
+        if name == "state":
+            return state if state is not None else {}
+        if name == "row":
+            return row
+        if name == "completion":
+            return Completion.from_raw(row["completion"], prompt=row.get("prompt"))
+        if name in row:
+            return row[name]
+        if name in self.optional_columns:
+            return _default_of(self.fn, name)
+        raise KeyError(name)
+
+    def score(
+        self,
+        row: Mapping[str, Any],
+        *,
+        state: Mapping[str, Any] | None = None,
+        index: int | None = None,
+    ) -> Outcome:
+        """Score one sample; never raises for anything the reward does.
+
+        Exceptions become ``Status.ERROR`` with the exception type and message;
+        invalid return values become ``Status.ERROR`` naming the reward and row.
+        """
+        if self.batched:
+            return self.score_batch([row], state=state, start=index or 0)[0]
+        try:
+            kwargs = self._kwargs(row, state)
+        except KeyError as exc:
+            return Outcome.error(
+                f"reward {self.key!r}: row {index if index is not None else '?'} has no "
+                f"column {exc.args[0]!r}"
+            )
+        try:
+            raw = self.fn(**kwargs)
+            if self.is_async:
+                raw = run_coroutine_blocking(raw)
+        except Exception as exc:  # the contract: a raising reward costs one sample
+            return _exception_outcome(self, exc, index)
+        return validate_one(raw, self, index)
+
+    def score_batch(
+        self,
+        rows: Sequence[Mapping[str, Any]],
+        *,
+        state: Mapping[str, Any] | None = None,
+        start: int = 0,
+    ) -> list[Outcome]:
+        """Score many samples in order; a batched reward gets one call for all of them."""
+        if not self.batched:
+            return [self.score(r, state=state, index=start + i) for i, r in enumerate(rows)]
+        try:
+            kwargs = self._batch_kwargs(rows, state)
+        except KeyError as exc:
+            err = Outcome.error(f"reward {self.key!r}: missing column {exc.args[0]!r}")
+            return [err] * len(rows)
+        try:
+            raw = self.fn(**kwargs)
+            if self.is_async:
+                raw = run_coroutine_blocking(raw)
+        except Exception as exc:
+            err = _exception_outcome(self, exc, None)
+            return [err] * len(rows)
+        return validate_batch(raw, self, len(rows), start)
+
+    async def ascore_batch(
+        self,
+        rows: Sequence[Mapping[str, Any]],
+        *,
+        state: Mapping[str, Any] | None = None,
+        start: int = 0,
+    ) -> list[Outcome]:
+        """Async variant: awaits async rewards; runs sync ones in a thread."""
+        if not self.is_async:
+            return await asyncio.to_thread(self.score_batch, rows, state=state, start=start)
+        if self.batched:
+            try:
+                raw = await self.fn(**self._batch_kwargs(rows, state))
+            except Exception as exc:
+                return [_exception_outcome(self, exc, None)] * len(rows)
+            return validate_batch(raw, self, len(rows), start)
+
+        async def one(i: int, row: Mapping[str, Any]) -> Outcome:
+            try:
+                raw = await self.fn(**self._kwargs(row, state))
+            except Exception as exc:
+                return _exception_outcome(self, exc, start + i)
+            return validate_one(raw, self, start + i)
+
+        return list(await asyncio.gather(*(one(i, r) for i, r in enumerate(rows))))
+
+    def _batch_kwargs(
+        self, rows: Sequence[Mapping[str, Any]], state: Mapping[str, Any] | None
+    ) -> dict[str, Any]:
+        kwargs: dict[str, Any] = dict(self.options)
+        for name in self.inputs:
+            column = _PLURAL.get(name, name)
+            kwargs[name] = [self._input(column, r, state) for r in rows]
+            if column == "state":
+                kwargs[name] = state if state is not None else {}
+        return kwargs
+
+
+def _exception_outcome(rw: Reward, exc: BaseException, index: int | None) -> Outcome:
+    where = f" on row {index}" if index is not None else ""
+    msg = str(exc).splitlines()[0][:300] if str(exc) else ""
+    return Outcome(
+        None,
+        Status.ERROR,
+        f"reward {rw.key!r} raised {type(exc).__name__}{where}: {msg}".rstrip(": "),
+        {"exception": type(exc).__name__},
+    )
+
+
+def run_coroutine_blocking(coro: Awaitable[Any]) -> Any:
+    """Run a coroutine to completion from sync code, even inside a running event loop.
+
+    With no loop in this thread, ``asyncio.run`` is used. Inside a running loop
+    (a notebook, TRL's async path) the coroutine runs on a private loop in a
+    short-lived thread, so the caller's loop is never re-entered.
+    """
+
+    async def wrap() -> Any:
+        return await coro
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(wrap())
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = asyncio.run(wrap())
+        except BaseException as exc:
+            box["error"] = exc
+
+    t = threading.Thread(target=target, name="rewardkit-async", daemon=True)
+    t.start()
+    t.join()
+    if "error" in box:
+        raise box["error"]
+    return box.get("value")
+
+
+def _default_of(fn: Callable[..., Any], name: str) -> Any:
+    return inspect.signature(fn).parameters[name].default
+
+
+def _first_line(fn: Callable[..., Any]) -> str:
+    doc = inspect.getdoc(fn) or ""
+    return doc.strip().splitlines()[0] if doc.strip() else ""
+
+
+def _defined_at(fn: Callable[..., Any]) -> str:
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return getattr(fn, "__module__", None) or "<unknown>"
+    return f"{code.co_filename}:{code.co_firstlineno}"
+
+
+def _check_range(
+    name: str, rng: tuple[float | None, float | None] | Sequence[float | None]
+) -> tuple[float | None, float | None]:
+    if rng is None:
+        return (None, None)
+    try:
+        lo, hi = rng
+    except (TypeError, ValueError):
+        raise RewardDefinitionError(
+            f"reward {name!r}: range must be (lo, hi), got {rng!r}", reward=name
+        ) from None
+    lo_f = None if lo is None else float(lo)
+    hi_f = None if hi is None else float(hi)
+    if lo_f is not None and hi_f is not None and lo_f > hi_f:
+        raise RewardDefinitionError(
+            f"reward {name!r}: range low {lo_f} is above high {hi_f}", reward=name
+        )
+    return (lo_f, hi_f)
+
+
+def _check_option_type(reward_name: str, key: str, value: Any, expected: Any) -> None:
+    origin = typing.get_origin(expected)
+    if origin is typing.Literal:
+        choices = typing.get_args(expected)
+        if value not in choices:
+            raise RewardDefinitionError(
+                f"reward {reward_name!r}: {value!r} is not a valid {key!r}; valid ones are "
+                + ", ".join(map(repr, choices)),
+                reward=reward_name,
+            )
+        return
+    simple: dict[Any, tuple[type, ...]] = {
+        bool: (bool,),
+        int: (int,),
+        float: (int, float),
+        str: (str,),
+    }
+    allowed = simple.get(expected)
+    if allowed is None:
+        return
+    if isinstance(value, bool) and expected is not bool:
+        allowed = ()
+    if not isinstance(value, allowed):
+        raise RewardDefinitionError(
+            f"reward {reward_name!r}: option {key!r} expects {expected.__name__}, got "
+            f"{type(value).__name__} {value!r}",
+            reward=reward_name,
+        )
+
+
+@overload
+def reward(fn: F, /) -> Reward: ...
+@overload
+def reward(
+    fn: None = None,
+    /,
+    *,
+    name: str | None = ...,
+    version: str = ...,
+    range: tuple[float | None, float | None] = ...,
+    description: str | None = ...,
+    batched: bool = ...,
+    cheap: bool = ...,
+) -> Callable[[Callable[..., Any]], Reward]: ...
+def reward(
+    fn: Callable[..., Any] | None = None,
+    /,
+    *,
+    name: str | None = None,
+    version: str = "1",
+    range: tuple[float | None, float | None] = (None, None),
+    description: str | None = None,
+    batched: bool = False,
+    cheap: bool = False,
+) -> Reward | Callable[[Callable[..., Any]], Reward]:
+    """Turn a plain function into a :class:`Reward` (bare or with arguments).
+
+    Args:
+        name: registered name and metric key (default: the function name).
+        version: bump it when the reward's behaviour changes; it keys the cache.
+        range: declared ``(lo, hi)``; scores outside it become ``Status.ERROR``.
+        description: one line for ``rewardkit list`` (default: the docstring's first line).
+        batched: the function takes lists (one per input) and returns a list.
+        cheap: the function is pure, bounded and fast, so the engine may run it
+            inline without process isolation.
+
+    Example:
+        >>> @reward(range=(0, 1))
+        ... def has_answer(completion: str) -> bool:
+        ...     return "<answer>" in completion
+        >>> has_answer.score({"completion": "<answer>4</answer>"}).score
+        1.0
+    """
+
+    def wrap(f: Callable[..., Any]) -> Reward:
+        rw = Reward(
+            f,
+            name=name,
+            version=version,
+            range=range,
+            description=description,
+            batched=batched,
+            cheap=cheap,
+        )
+        from ._registry import _note_user_reward
+
+        _note_user_reward(rw)
+        return rw
+
+    if fn is not None:
+        return wrap(fn)
+    return wrap
+
+
+def iter_rewards(namespace: Mapping[str, Any] | Iterable[Any]) -> list[Reward]:
+    """Every :class:`Reward` among a module's attributes (or an iterable)."""
+    values = namespace.values() if isinstance(namespace, Mapping) else namespace
+    return [v for v in values if isinstance(v, Reward)]

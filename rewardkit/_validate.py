@@ -1,0 +1,97 @@
+"""Output validation: turn whatever a reward returned into a valid :class:`Outcome`.
+
+Always on. A NaN, an infinite score, a score outside the declared range, a
+string, or a batched list of the wrong length becomes ``Status.ERROR`` with a
+reason naming the reward and the row — never a silent 0 and never an exception
+that takes the whole batch down (TRL broadcasts a wrong-length list silently:
+trl#6533).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import TYPE_CHECKING, Any
+
+from ._outcome import Outcome, Status
+
+if TYPE_CHECKING:
+    from ._reward import Reward
+
+__all__ = ["validate_batch", "validate_one"]
+
+
+def _where(index: int | None) -> str:
+    return f"row {index}" if index is not None else "a row"
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def validate_one(raw: Any, rw: Reward, index: int | None) -> Outcome:
+    """Coerce one returned value (float, bool, None or Outcome) and check it."""
+    if isinstance(raw, Outcome):
+        if (
+            raw.score is None
+            or raw.status is not Status.OK
+            and raw.status is not Status.UNPARSEABLE
+        ):
+            return raw
+        return _check_range(raw, rw, index)
+    if raw is None:
+        return Outcome(None, Status.NOT_APPLICABLE, "")
+    if isinstance(raw, bool):
+        return _check_range(Outcome(1.0 if raw else 0.0), rw, index)
+    if isinstance(raw, numbers.Real):
+        value = float(raw)
+        if not math.isfinite(value):
+            return Outcome(
+                None,
+                Status.ERROR,
+                f"reward {rw.key!r} returned a non-finite score {value!r} for {_where(index)}",
+            )
+        return _check_range(Outcome(value), rw, index)
+    return Outcome(
+        None,
+        Status.ERROR,
+        f"reward {rw.key!r} returned {type(raw).__name__} {_short(raw)} for {_where(index)}; "
+        "expected a float, a bool, None or an Outcome",
+    )
+
+
+def _check_range(out: Outcome, rw: Reward, index: int | None) -> Outcome:
+    lo, hi = rw.range
+    s = out.score
+    assert s is not None
+    if (lo is not None and s < lo) or (hi is not None and s > hi):
+        return Outcome(
+            None,
+            Status.ERROR,
+            f"reward {rw.key!r} returned {s!r} for {_where(index)}, outside its declared "
+            f"range [{lo}, {hi}]",
+        )
+    return out
+
+
+def validate_batch(raw: Any, rw: Reward, expected: int, start: int) -> list[Outcome]:
+    """Validate a batched reward's list: right length, then each element."""
+    if isinstance(raw, (str, bytes)) or not hasattr(raw, "__len__"):
+        err = Outcome(
+            None,
+            Status.ERROR,
+            f"batched reward {rw.key!r} returned {type(raw).__name__}; expected a list of "
+            f"{expected} scores",
+        )
+        return [err] * expected
+    values = list(raw)
+    if len(values) != expected:
+        err = Outcome(
+            None,
+            Status.ERROR,
+            f"batched reward {rw.key!r} returned {len(values)} scores for {expected} rows "
+            f"(rows {start}..{start + expected - 1})",
+        )
+        return [err] * expected
+    return [validate_one(v, rw, start + i) for i, v in enumerate(values)]

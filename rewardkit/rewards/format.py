@@ -1,0 +1,158 @@
+"""Format rewards: XML-style blocks, ``<think>`` reasoning and tag counting.
+
+All are pure, bounded and linear-time (``str.find``/``count``), so they are
+declared ``cheap`` and the engine may run them inline.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from .._completion import Completion
+from .._outcome import Outcome
+from .._reward import reward
+from ..parsers import find_blocks
+
+__all__ = ["tag_count", "think_format", "xml_count", "xml_format"]
+
+
+def _layout(text: str, tags: tuple[str, ...], strict: bool) -> tuple[bool, str]:
+    """Check that ``tags`` appear once each, in order, as closed blocks."""
+    pos = 0
+    if strict and not text.startswith(f"<{tags[0]}>"):
+        return False, f"does not start with <{tags[0]}>"
+    for i, tag in enumerate(tags):
+        opens, closes = text.count(f"<{tag}>"), text.count(f"</{tag}>")
+        if opens != 1 or closes != 1:
+            return False, f"<{tag}> appears {opens}x and </{tag}> {closes}x (need exactly once)"
+        blocks = find_blocks(text, tag)
+        if not blocks:
+            return False, f"<{tag}> is not closed"
+        b = blocks[0]
+        between = text[pos : b.start]
+        if i > 0 and between.strip():
+            return False, f"text between </{tags[i - 1]}> and <{tag}>"
+        if strict:
+            if i > 0 and between != "\n":
+                return False, f"</{tags[i - 1]}> and <{tag}> must be separated by one newline"
+            if (
+                not (b.content.startswith("\n") and b.content.endswith("\n"))
+                or not b.content.strip()
+            ):
+                return False, f"<{tag}> content must be on its own lines and non-empty"
+        elif not b.content.strip():
+            return False, f"<{tag}> is empty"
+        pos = b.end
+    tail = text[pos:]
+    if strict and tail not in ("", "\n"):
+        return False, f"text after </{tags[-1]}>"
+    return True, ""
+
+
+@reward(range=(0, 1), version="1", cheap=True)
+def xml_format(
+    completion: Completion,
+    *,
+    mode: Literal["lenient", "strict"] = "lenient",
+    tags: tuple[str, ...] = ("reasoning", "answer"),
+) -> Outcome:
+    """1.0 if the completion has each tag block once, in order (strict: exact line layout).
+
+    Lenient mode accepts text before the first block and after the last, and
+    whitespace between blocks. Strict mode is the Unsloth GSM8K notebook's
+    ``^<reasoning>\\n...\\n</reasoning>\\n<answer>\\n...\\n</answer>\\n$`` layout
+    (content may span several lines). A prefilled ``<think>`` is restored first.
+
+    Example:
+        >>> xml_format.score({"completion": "<reasoning>2+2</reasoning> <answer>4</answer>"}).score
+        1.0
+        >>> xml_format.configure(mode="strict").score(
+        ...     {"completion": "<reasoning>2+2</reasoning> <answer>4</answer>"}).score
+        0.0
+    """
+    text = completion.full_text
+    if mode == "strict":
+        text = text.strip("\n") + "\n" if text.endswith("\n") else text
+    ok, why = _layout(text, tuple(tags), mode == "strict")
+    return Outcome.ok(1.0 if ok else 0.0, why)
+
+
+@reward(range=(None, 1), version="1", cheap=True)
+def xml_count(
+    completion: Completion,
+    *,
+    tags: tuple[str, ...] = ("reasoning", "answer"),
+    per_tag: float = 0.25,
+    trailing_penalty: float = 0.002,
+) -> float:
+    """Partial credit per well-formed tag line, minus a penalty per character after the answer.
+
+    The Unsloth GSM8K notebook's ``count_xml`` scaled to a maximum of 1.0
+    (``0.5 * xml_count`` reproduces the notebook exactly): each of
+    ``<reasoning>\\n``, ``\\n</reasoning>\\n``, ``\\n<answer>\\n``, ``\\n</answer>``
+    found exactly once earns ``per_tag``; characters after the closing answer
+    tag cost ``trailing_penalty`` each.
+
+    Example:
+        >>> xml_count("<reasoning>\\nx\\n</reasoning>\\n<answer>\\n4\\n</answer>\\n")
+        1.0
+    """
+    text = str(completion)
+    first, last = tags[0], tags[-1]
+    score = 0.0
+    if text.count(f"<{first}>\n") == 1:
+        score += per_tag
+    if text.count(f"\n</{first}>\n") == 1:
+        score += per_tag
+    if text.count(f"\n<{last}>\n") == 1:
+        score += per_tag
+        score -= len(text.split(f"\n</{last}>\n")[-1]) * trailing_penalty
+    if text.count(f"\n</{last}>") == 1:
+        score += per_tag
+        score -= (len(text.split(f"\n</{last}>")[-1]) - 1) * trailing_penalty
+    return score
+
+
+@reward(range=(0, 1), version="1", cheap=True)
+def think_format(completion: Completion, *, require_answer: bool = False) -> Outcome:
+    """1.0 if the completion is one ``<think>...</think>`` block followed by the answer.
+
+    Correct under chat templates that prefill ``<think>`` in the prompt (Qwen3,
+    R1 distills): the completion then has only ``</think>``, and scoring it 0
+    would punish every sample. Repeated or nested think tags score 0.
+
+    Example:
+        >>> think_format("<think>2+2=4</think>The answer is 4")
+        Outcome(score=1.0, status=<Status.OK: 'ok'>, reason='', extras={})
+        >>> think_format.score({"completion": "2+2=4</think>4", "prompt": "Q?<think>"}).score
+        1.0
+    """
+    text = completion.full_text.lstrip()
+    if not text.startswith("<think>"):
+        return Outcome.ok(0.0, "does not start with <think>")
+    opens, closes = text.count("<think>"), text.count("</think>")
+    if opens != 1 or closes != 1:
+        return Outcome.ok(0.0, f"<think> appears {opens}x and </think> {closes}x")
+    inner_end = text.find("</think>")
+    if not text[len("<think>") : inner_end].strip():
+        return Outcome.ok(0.0, "empty reasoning block")
+    if require_answer and not text[inner_end + len("</think>") :].strip():
+        return Outcome.ok(0.0, "nothing after </think>")
+    return Outcome.ok(1.0)
+
+
+@reward(range=(0, 1), version="1", cheap=True)
+def tag_count(completion: Completion, *, tags: tuple[str, ...] = ("think", "answer")) -> Outcome:
+    """Fraction of ``tags`` whose opening and closing tag each appear exactly once.
+
+    Example:
+        >>> tag_count("<think>a</think><answer>b</answer>").score
+        1.0
+        >>> tag_count("<think>a</think><think>b</think>").score
+        0.0
+    """
+    text = completion.full_text
+    good = [t for t in tags if text.count(f"<{t}>") == 1 and text.count(f"</{t}>") == 1]
+    missing = [t for t in tags if t not in good]
+    reason = f"bad or repeated: {', '.join(missing)}" if missing else ""
+    return Outcome.ok(len(good) / len(tags) if tags else 0.0, reason)
