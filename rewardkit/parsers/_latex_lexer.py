@@ -1,0 +1,320 @@
+"""Tokens for the answer subset of LaTeX and plain math.
+
+The lexer is a single left-to-right pass with ``str`` methods and anchored,
+backtracking-free regexes; its output is capped at :data:`MAX_TOKENS`. It
+normalises spelling early (``\\dfrac`` → ``frac``, ``≤`` → ``<=``, ``\\left(`` →
+``(``) so the parser deals with one form of each construct. Styling that
+carries no value (``\\displaystyle``, ``\\,``, ``\\left.``, ``^\\circ``) is dropped
+here, and ``\\text{...}`` becomes one ``TEXT`` token the parser can treat as a
+unit or as a textual answer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["MAX_ANSWER_CHARS", "MAX_TOKENS", "LexError", "Token", "tokenize"]
+
+#: Longer answers are refused: real final answers are short.
+MAX_ANSWER_CHARS = 1_000
+#: Cap on tokens per answer; bounds every later stage.
+MAX_TOKENS = 400
+
+
+class LexError(ValueError):
+    """The text is not in the supported answer language (or is too large)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One token: ``kind`` is one of the ``K_*`` names below, ``text`` its normalised value."""
+
+    kind: str
+    text: str
+
+
+NUM, ID, FUNC, CONST, OP, OPEN, CLOSE, CMD, TEXT, WORD, END = (
+    "NUM",
+    "ID",
+    "FUNC",
+    "CONST",
+    "OP",
+    "OPEN",
+    "CLOSE",
+    "CMD",
+    "TEXT",
+    "WORD",
+    "END",
+)
+
+FUNCTIONS = frozenset(
+    {
+        "sin",
+        "cos",
+        "tan",
+        "sec",
+        "csc",
+        "cot",
+        "arcsin",
+        "arccos",
+        "arctan",
+        "sinh",
+        "cosh",
+        "tanh",
+        "log",
+        "ln",
+        "exp",
+        "lg",
+    }
+)
+_GREEK = frozenset(
+    "alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu "
+    "xi rho sigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Sigma Phi "
+    "Psi Omega".split()
+)
+_SKIP_CMDS = frozenset(
+    "displaystyle textstyle left right big Big bigg Bigg bigl bigr Bigl Bigr quad qquad "
+    "limits nolimits mathstrut strut".split()
+)
+_TEXT_CMDS = frozenset(
+    "text textrm textnormal textbf textit textsf texttt mbox mathrm mathbf mathit mathsf "
+    "operatorname hbox emph".split()
+)
+_OP_CMDS = {
+    "cdot": "*",
+    "times": "*",
+    "ast": "*",
+    "div": "/",
+    "pm": "pm",
+    "mp": "mp",
+    "le": "<=",
+    "leq": "<=",
+    "leqslant": "<=",
+    "ge": ">=",
+    "geq": ">=",
+    "geqslant": ">=",
+    "lt": "<",
+    "gt": ">",
+    "ne": "!=",
+    "neq": "!=",
+    "approx": "=",
+    "cup": "cup",
+    "in": "in",
+    "%": "%",
+}
+_CONST_CMDS = {"pi": "pi", "infty": "oo", "infinity": "oo", "varpi": "pi"}
+_ELLIPSIS = frozenset({"dots", "ldots", "cdots", "vdots", "ddots"})
+_PLAIN_WORDS = {
+    "pi": (CONST, "pi"),
+    "inf": (CONST, "oo"),
+    "infinity": (CONST, "oo"),
+    "oo": (CONST, "oo"),
+    "sqrt": (CMD, "sqrt"),
+    "and": (OP, ","),
+    "or": (WORD, "or"),
+}
+_UNICODE = {
+    "−": "-",
+    "–": "-",
+    "×": "*",
+    "·": "*",
+    "÷": "/",
+    "π": "\\pi ",
+    "∞": "\\infty ",
+    "√": "\\sqrt ",
+    "≤": "<=",
+    "≥": ">=",
+    "≠": "!=",
+    "≈": "=",
+    "±": "\\pm ",
+    "∪": "\\cup ",
+    "°": "",
+    "²": "^2",
+    "³": "^3",
+    "∈": "\\in ",
+}
+_NUM_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?![\d])(?:\.\d+)?|\d+(?:\.\d*)?|\.\d+")
+_DEGREE_RE = re.compile(r"\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|\\degree|\\circ")
+_LETTERS_RE = re.compile(r"[A-Za-z]+")
+_SHORT_UNITS = frozenset("cm mm km m kg g mg s ms h hr ft yd mi lb oz ml l".split())
+_UNIT_END_RE = re.compile(r"\s*(?:\^\s*\{?\s*[23]\s*\}?)?\s*[.]?\s*$")
+_CMD_RE = re.compile(r"\\([A-Za-z]+|.)")
+
+
+def _prepare(text: str) -> str:
+    if len(text) > MAX_ANSWER_CHARS:
+        raise LexError(f"answer longer than {MAX_ANSWER_CHARS} characters")
+    for k, v in _UNICODE.items():
+        if k in text:
+            text = text.replace(k, v)
+    text = text.replace("{,}", "").replace("\\!", "")
+    text = _DEGREE_RE.sub("", text)
+    return text
+
+
+def _braced(text: str, i: int) -> tuple[str, int]:
+    """Content of the ``{...}`` group starting at ``text[i] == '{'`` and the index after it."""
+    depth = 0
+    j = i
+    n = len(text)
+    while j < n:
+        ch = text[j]
+        if ch == "\\":
+            j += 2
+            continue
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth == 0:
+                return text[i + 1 : j], j + 1
+        j += 1
+    raise LexError("unbalanced braces")
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split an answer into tokens (raises :class:`LexError` on anything unsupported).
+
+    Example:
+        >>> [t.text for t in tokenize(r"\\dfrac{1}{2}\\pi")][:-1]  # the last token is END
+        ['frac', '{', '1', '}', '{', '2', '}', 'pi']
+    """
+    s = _prepare(text)
+    out: list[Token] = []
+    i, n = 0, len(s)
+    while i < n:
+        if len(out) > MAX_TOKENS:
+            raise LexError(f"more than {MAX_TOKENS} tokens")
+        ch = s[i]
+        if ch.isspace() or ch == "~" or ch == "$":
+            i += 1
+            continue
+        if ch.isdigit() or (ch == "." and i + 1 < n and s[i + 1].isdigit()):
+            m = _NUM_RE.match(s, i)
+            if m is None:  # pragma: no cover - the guard above ensures a match
+                raise LexError("bad number")
+            tok = m.group(0).replace(",", "")
+            if tok.endswith("."):
+                tok = tok[:-1]
+            if len(tok) > 100:
+                raise LexError("number with more than 100 digits")
+            out.append(Token(NUM, tok))
+            i = m.end()
+            continue
+        if ch.isalpha():
+            m = _LETTERS_RE.match(s, i)
+            if m is None:  # non-ASCII letter
+                raise LexError(f"unsupported character {ch!r}")
+            word = m.group(0)
+            i = m.end()
+            low = word.lower()
+            if low in FUNCTIONS:
+                out.append(Token(FUNC, low))
+            elif low in _PLAIN_WORDS:
+                kind, val = _PLAIN_WORDS[low]
+                out.append(Token(kind, val))
+            elif (
+                low in _SHORT_UNITS
+                and out
+                and out[-1].kind == NUM
+                and s[m.start() - 1].isspace()
+                and _UNIT_END_RE.match(s, i)
+            ):
+                i = n  # "15 cm", "3 m^2": a unit after the final number
+            elif len(word) <= 2:
+                out.extend(Token(ID, c) for c in word)
+            else:
+                out.append(Token(WORD, word))
+            continue
+        if ch == "\\":
+            m = _CMD_RE.match(s, i)
+            if m is None:
+                raise LexError("dangling backslash")
+            name = m.group(1)
+            i = m.end()
+            if name in (",", ";", ":", " ", "!", ">", "(", ")", "[", "]"):
+                continue  # spacing, and the math-mode delimiters \( \) \[ \]
+            if name == "\\":
+                out.append(Token(OP, "\\\\"))
+                continue
+            if name in ("{", "}"):
+                out.append(Token(OPEN if name == "{" else CLOSE, "\\" + name))
+                continue
+            if name == "$":
+                continue
+            if name in ("|", "vert", "lvert", "rvert", "mid"):
+                out.append(Token(OP, "|"))
+                continue
+            if name == "lbrace":
+                out.append(Token(OPEN, "\\{"))
+                continue
+            if name == "rbrace":
+                out.append(Token(CLOSE, "\\}"))
+                continue
+            if name in ("langle", "rangle"):
+                out.append(Token(OPEN, "(") if name == "langle" else Token(CLOSE, ")"))
+                continue
+            if name in _SKIP_CMDS:
+                if name in ("left", "right") and i < n and s[i] == ".":
+                    i += 1
+                continue
+            if name in _TEXT_CMDS:
+                while i < n and s[i] == " ":
+                    i += 1
+                if i < n and s[i] == "{":
+                    content, after = _braced(s, i)
+                    if name.startswith(("text", "mbox", "hbox", "emph")) or (
+                        len(content.strip()) > 1 and content.strip().isalpha()
+                    ):
+                        out.append(Token(TEXT, content.strip()))
+                        i = after
+                    # else \mathrm{x}, \mathbf{v}: the braces stay, their content is math
+                continue
+            if name in ("frac", "dfrac", "tfrac", "cfrac"):
+                out.append(Token(CMD, "frac"))
+                continue
+            if name in ("sqrt", "begin", "end", "binom", "dbinom", "tbinom", "boxed", "fbox"):
+                out.append(Token(CMD, name.lstrip("dt") if "binom" in name else name))
+                continue
+            if name in FUNCTIONS:
+                out.append(Token(FUNC, name))
+                continue
+            if name in _OP_CMDS:
+                out.append(Token(OP, _OP_CMDS[name]))
+                continue
+            if name in _CONST_CMDS:
+                out.append(Token(CONST, _CONST_CMDS[name]))
+                continue
+            if name in _GREEK:
+                out.append(Token(ID, name))
+                continue
+            if name in _ELLIPSIS:
+                out.append(Token(WORD, "..."))
+                continue
+            raise LexError(f"unsupported command \\{name}")
+        if ch == "." and s.startswith("...", i):
+            out.append(Token(WORD, "..."))
+            i += 3
+            continue
+        two = s[i : i + 2]
+        if two in ("<=", ">=", "!=", "**", "=<", "=>"):
+            norm = {"**": "^", "=<": "<=", "=>": ">="}.get(two, two)
+            out.append(Token(OP, norm))
+            i += 2
+            continue
+        if ch in "([{":
+            out.append(Token(OPEN, ch))
+        elif ch in ")]}":
+            out.append(Token(CLOSE, ch))
+        elif ch in "+-*/^_=<>,!%|&'":
+            out.append(Token(OP, ch))
+        elif ch in ".;:?":
+            out.append(Token(OP, ch))
+        else:
+            raise LexError(f"unsupported character {ch!r}")
+        i += 1
+    if len(out) > MAX_TOKENS:
+        raise LexError(f"more than {MAX_TOKENS} tokens")
+    out.append(Token(END, ""))
+    return out

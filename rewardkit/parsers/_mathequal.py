@@ -1,0 +1,360 @@
+"""Equivalence of two parsed answers (gold first: the relation is not symmetric).
+
+No ``simplify``: its cost is unbounded on hostile input. Constants are compared
+by exact rational arithmetic where both sides are rational and by 30-digit
+``evalf`` otherwise; expressions with free symbols are compared by evaluating
+both at a few deterministic sample points (a standard identity test: two
+different expressions of bounded size agree at three generic points only by
+accident). Relations compare their normalised difference ``lhs - rhs`` up to a
+constant factor (positive for inequalities, so ``x < 1`` equals ``-x > -1`` but
+not ``x > -1``).
+
+Strictness, on purpose (these are reward-hacking routes): a list answer must
+match element for element (a shotgun of candidates never matches a single
+value), tuples are ordered, sets are unordered but must have the same size, and
+an integer is never "close enough" to another integer.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import zlib
+from fractions import Fraction
+from typing import Any
+
+from ._mathparse import (
+    Alternatives,
+    IntervalValue,
+    MathValue,
+    MatrixValue,
+    NumberValue,
+    RelationValue,
+    ScalarValue,
+    SeqValue,
+    TextValue,
+    UnionValue,
+    parse_math,
+)
+from ._numbers import numbers_equal
+
+__all__ = ["math_equivalent", "parse_answer"]
+
+MAX_ITEMS = 50
+_N_POINTS = 3
+
+
+@functools.lru_cache(maxsize=4096)
+def parse_answer(text: str) -> MathValue | None:
+    """:func:`~rewardkit.parsers._mathparse.parse_math`, cached: gold answers repeat across a
+    GRPO group, and values are immutable."""
+    return parse_math(text)
+
+
+def math_equivalent(
+    gold: MathValue, pred: MathValue, *, rel_tol: float = 1e-9, abs_tol: float = 1e-12
+) -> bool:
+    """Whether ``pred`` states the same answer as ``gold``.
+
+    Example:
+        >>> g, p = parse_answer(r"\\frac{1}{2}"), parse_answer("0.5")
+        >>> math_equivalent(g, p)
+        True
+        >>> math_equivalent(parse_answer("5"), parse_answer("1, 2, 3, 4, 5"))
+        False
+    """
+    try:
+        return _Cmp(rel_tol, abs_tol).eq(gold, pred)
+    except (TypeError, ValueError, ArithmeticError, AttributeError, RecursionError):
+        return False
+
+
+class _Cmp:
+    __slots__ = ("abs_tol", "rel_tol")
+
+    def __init__(self, rel_tol: float, abs_tol: float) -> None:
+        self.rel_tol = rel_tol
+        self.abs_tol = abs_tol
+
+    # -- dispatch --
+    def eq(self, g: MathValue, p: MathValue) -> bool:
+        if isinstance(g, NumberValue) and isinstance(p, NumberValue):
+            return numbers_equal(g.number, p.number, rel_tol=self.rel_tol, abs_tol=self.abs_tol)
+        if isinstance(p, RelationValue) and not isinstance(g, RelationValue):
+            # "x = 5" (or "x = 2 + 3 = 5") answers "5": compare the last side
+            if all(op in ("=", "in") for op in p.ops):
+                return self.eq(g, p.sides[-1])
+            return False
+        if isinstance(g, RelationValue):
+            return self.relation(g, p)
+        if _is_scalar(g) and _is_scalar(p):
+            return self.scalar_values(g, p)
+        if isinstance(g, TextValue) or isinstance(p, TextValue):
+            return _text_of(g) is not None and _text_of(g) == _text_of(p)
+        if isinstance(g, SeqValue) and isinstance(p, SeqValue):
+            return self.seq(g, p)
+        if isinstance(g, IntervalValue | SeqValue) and isinstance(p, IntervalValue | SeqValue):
+            gi, pi = _as_interval(g), _as_interval(p)
+            return gi is not None and pi is not None and self.interval(gi, pi)
+        if isinstance(g, UnionValue) and isinstance(p, UnionValue):
+            return self.union(g, p)
+        if isinstance(g, MatrixValue) and isinstance(p, MatrixValue):
+            return self.matrix(g, p)
+        return False
+
+    # -- scalars --
+    def scalar_values(self, g: MathValue, p: MathValue) -> bool:
+        for gv, g_dec in _readings(g):
+            for pv, p_dec in _readings(p):
+                if self.scalar(gv, pv, g_dec or p_dec):
+                    return True
+        return False
+
+    def scalar(self, a: Any, b: Any, decimal: bool = False) -> bool:
+        import sympy as sp
+
+        if a == b:
+            return True
+        if a.is_Rational and b.is_Rational:
+            fa, fb = Fraction(int(a.p), int(a.q)), Fraction(int(b.p), int(b.q))
+            if fa == fb:
+                return True
+            if not decimal and fa.denominator == 1 and fb.denominator == 1:
+                return False
+            return abs(fa - fb) <= max(
+                Fraction(self.abs_tol), Fraction(self.rel_tol) * max(abs(fa), abs(fb))
+            )
+        syms = a.free_symbols | b.free_symbols
+        if not syms:
+            return self.close(_evalc(a), _evalc(b))
+        if len(syms) > 10:
+            return False
+        ordered = sorted(syms, key=lambda s: s.name)
+        checked = 0
+        for k in range(_N_POINTS + 2):
+            point = {s: sp.Float(_sample(s.name, k), 30) for s in ordered}
+            va, vb = _evalc(a, point), _evalc(b, point)
+            if va is None and vb is None:
+                continue
+            if va is None or vb is None or not self.close(va, vb):
+                return False
+            checked += 1
+            if checked == _N_POINTS:
+                return True
+        return False
+
+    def close(self, va: complex | None, vb: complex | None) -> bool:
+        if va is None or vb is None:
+            return False
+        scale = max(abs(va), abs(vb))
+        return abs(va - vb) <= max(self.abs_tol, self.rel_tol * scale)
+
+    def ratio_const(self, d1: Any, d2: Any, positive: bool) -> bool:
+        """``d1 = c * d2`` for a constant ``c != 0`` (``c > 0`` when ``positive``)."""
+        import sympy as sp
+
+        if d1 == d2:
+            return True
+        syms = sorted(d1.free_symbols | d2.free_symbols, key=lambda s: s.name)
+        if len(syms) > 10:
+            return False
+        ratios: list[complex] = []
+        for k in range(_N_POINTS + 3):
+            point = {s: sp.Float(_sample(s.name, k), 30) for s in syms}
+            v1, v2 = _evalc(d1, point), _evalc(d2, point)
+            if v1 is None or v2 is None:
+                return False
+            if abs(v2) < 1e-12:
+                if abs(v1) < 1e-12:
+                    continue
+                return False
+            ratios.append(v1 / v2)
+            if len(ratios) == _N_POINTS:
+                break
+        if not ratios:
+            return not syms and self.close(_evalc(d1), _evalc(d2))
+        c = ratios[0]
+        if abs(c) < 1e-12 or (positive and (c.real <= 0 or abs(c.imag) > 1e-9)):
+            return False
+        return all(self.close(r, c) for r in ratios[1:])
+
+    # -- relations --
+    def relation(self, g: RelationValue, p: MathValue) -> bool:
+        import sympy as sp
+
+        g_eq = all(op in ("=", "in") for op in g.ops)
+        g_lhs = g.sides[0]
+        g_lhs_sym = isinstance(g_lhs, ScalarValue) and isinstance(g_lhs.expr, sp.Symbol)
+        if not isinstance(p, RelationValue):
+            # gold "k = 1", answer "1": only when the gold's left side is a bare variable
+            return g_eq and len(g.sides) >= 2 and g_lhs_sym and self.eq(g.sides[-1], p)
+        p_eq = all(op in ("=", "in") for op in p.ops)
+        if g_eq and p_eq:
+            p_lhs = p.sides[0]
+            p_lhs_sym = isinstance(p_lhs, ScalarValue) and isinstance(p_lhs.expr, sp.Symbol)
+            if g_lhs_sym and p_lhs_sym:
+                return self.eq(g_lhs, p_lhs) and self.eq(g.sides[-1], p.sides[-1])
+            if g_lhs_sym and len(g.sides) > 2:
+                return self.eq(g.sides[-1], p.sides[-1])
+            if len(g.sides) == 2 and len(p.sides) == 2:
+                d1, d2 = _diff(g), _diff(p)
+                return d1 is not None and d2 is not None and self.ratio_const(d1, d2, False)
+            return self.eq(g.sides[-1], p.sides[-1])
+        if len(g.sides) == 2 and len(p.sides) == 2:
+            gn, pn = _norm_ineq(g), _norm_ineq(p)
+            if gn is None or pn is None or gn[1] != pn[1]:
+                return False
+            return self.ratio_const(gn[0], pn[0], gn[1] != "!=")
+        if g.ops == p.ops and len(g.sides) == len(p.sides):
+            return all(self.eq(a, b) for a, b in zip(g.sides, p.sides, strict=True))
+        return False
+
+    # -- containers --
+    def seq(self, g: SeqValue, p: SeqValue) -> bool:
+        if len(g.items) != len(p.items) or len(g.items) > MAX_ITEMS:
+            return False
+        if g.kind == "tuple" or p.kind == "tuple":
+            if g.kind == "set" or p.kind == "set":
+                return False
+            return all(self.eq(a, b) for a, b in zip(g.items, p.items, strict=True))
+        used = [False] * len(p.items)
+        for a in g.items:
+            for j, b in enumerate(p.items):
+                if not used[j] and self.eq(a, b):
+                    used[j] = True
+                    break
+            else:
+                return False
+        return True
+
+    def interval(self, g: IntervalValue, p: IntervalValue) -> bool:
+        return (
+            g.left_open == p.left_open
+            and g.right_open == p.right_open
+            and self.scalar(g.lo, p.lo)
+            and self.scalar(g.hi, p.hi)
+        )
+
+    def union(self, g: UnionValue, p: UnionValue) -> bool:
+        if len(g.parts) != len(p.parts):
+            return False
+        if all(self.eq(a, b) for a, b in zip(g.parts, p.parts, strict=True)):
+            return True
+        gs, ps = sorted(g.parts, key=_left_key), sorted(p.parts, key=_left_key)
+        return all(self.eq(a, b) for a, b in zip(gs, ps, strict=True))
+
+    def matrix(self, g: MatrixValue, p: MatrixValue) -> bool:
+        if len(g.rows) != len(p.rows) or len(g.rows[0]) != len(p.rows[0]):
+            return False
+        return all(
+            self.scalar(a, b)
+            for ra, rb in zip(g.rows, p.rows, strict=True)
+            for a, b in zip(ra, rb, strict=True)
+        )
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+
+def _is_scalar(v: MathValue) -> bool:
+    return isinstance(v, NumberValue | ScalarValue)
+
+
+def _readings(v: MathValue) -> list[tuple[Any, bool]]:
+    """(sympy value, written-as-decimal?) pairs: a percent has two readings."""
+    import sympy as sp
+
+    if isinstance(v, NumberValue):
+        n = v.number
+        return [(sp.Rational(r.numerator, r.denominator), n.decimal) for r in n.readings()]
+    assert isinstance(v, ScalarValue)
+    decimal = any(getattr(a, "is_Float", False) for a in sp.preorder_traversal(v.expr))
+    if v.percent:
+        return [(v.expr, decimal), (v.expr / 100, decimal)]
+    return [(v.expr, decimal)]
+
+
+def _evalc(x: Any, subs: dict[Any, Any] | None = None) -> complex | None:
+    try:
+        val = x.evalf(30, subs=subs) if subs else x.evalf(30)
+        c = complex(val)
+    except (TypeError, ValueError, OverflowError, ZeroDivisionError, AttributeError):
+        return None
+    if not (math.isfinite(c.real) and math.isfinite(c.imag)):
+        return None
+    return c
+
+
+def _sample(name: str, k: int) -> float:
+    """A deterministic "generic" point per symbol and round, |value| in (0.5, 2.4).
+
+    Round 1 is negative so ``|x|`` and ``x`` (or ``\\sqrt{x^2}`` and ``x``) differ;
+    complex intermediate values are fine, both sides are compared as complex numbers.
+    """
+    h = zlib.crc32(f"{name}:{k}".encode())
+    v = 0.5 + (h % 1_000_003) / 1_000_003 * 1.9 + 0.0001 * k
+    return -v if k % 2 == 1 else v
+
+
+def _text_of(v: MathValue) -> str | None:
+    import sympy as sp
+
+    if isinstance(v, TextValue):
+        return "".join(ch for ch in v.text if ch.isalnum())
+    if isinstance(v, ScalarValue) and isinstance(v.expr, sp.Symbol):
+        return "".join(ch for ch in v.expr.name.lower() if ch.isalnum())
+    return None
+
+
+def _scalar_expr(v: MathValue) -> Any | None:
+    import sympy as sp
+
+    if isinstance(v, ScalarValue):
+        return v.expr
+    if isinstance(v, NumberValue):
+        f = v.number.value
+        return sp.Rational(f.numerator, f.denominator)
+    return None
+
+
+def _diff(r: RelationValue) -> Any | None:
+    a, b = _scalar_expr(r.sides[0]), _scalar_expr(r.sides[-1])
+    if a is None or b is None:
+        return None
+    return a - b
+
+
+def _norm_ineq(r: RelationValue) -> tuple[Any, str] | None:
+    """``lhs op rhs`` as ``(d, op')`` with ``d op' 0`` and ``op'`` in ``<``, ``<=``, ``!=``, ``=``."""
+    d = _diff(r)
+    if d is None:
+        return None
+    op = r.ops[0]
+    if op in (">", ">="):
+        return -d, "<" if op == ">" else "<="
+    if op in ("<", "<=", "!=", "="):
+        return d, op
+    return None
+
+
+def _as_interval(v: MathValue) -> IntervalValue | None:
+    if isinstance(v, IntervalValue):
+        return v
+    if isinstance(v, SeqValue) and v.kind == "tuple" and len(v.items) == 2:
+        lo, hi = _scalar_expr(v.items[0]), _scalar_expr(v.items[1])
+        if lo is None or hi is None:
+            return None
+        if v.brackets == "()":
+            return IntervalValue(lo, hi, True, True)
+        if v.brackets == "[]":
+            return IntervalValue(lo, hi, False, False)
+    return None
+
+
+def _left_key(v: MathValue) -> float:
+    if isinstance(v, IntervalValue):
+        c = _evalc(v.lo)
+        return c.real if c is not None else math.inf
+    if isinstance(v, Alternatives):
+        return math.inf
+    return math.inf
