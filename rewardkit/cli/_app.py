@@ -1,0 +1,488 @@
+"""The ``rewardkit`` command line: score, list, show, audit, diff, plot, sandbox doctor.
+
+Design rules (style guide §7 and §9):
+
+* rich is imported inside commands, so ``rewardkit --help`` and scripted runs
+  stay fast;
+* an expected failure is one line on stderr (``error: FILE:LINE: ...`` naming the
+  reward and the field) and exit status 2; ``REWARDKIT_TRACEBACK=1`` re-raises
+  for a full traceback instead;
+* data goes to stdout or ``-o``; progress, warnings and summaries go to stderr.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import importlib.util
+import os
+import sys
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+__all__ = ["app", "main"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+app = typer.Typer(
+    name="rewardkit",
+    help="Score, inspect and audit reward functions for GRPO / RLVR training.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+sandbox_app = typer.Typer(help="Inspect the code-execution sandbox.", no_args_is_help=True)
+app.add_typer(sandbox_app, name="sandbox")
+
+EXIT_USAGE = 2
+EXIT_THRESHOLD = 1
+EXIT_INTERRUPTED = 130
+
+
+def _stderr() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _stdout() -> Any:
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True)
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
+    sys.stderr.write(f"error: {message}\n")
+    sys.stderr.flush()
+    return typer.Exit(code)
+
+
+def clean_errors(fn: F) -> F:
+    """Turn exceptions into one ``error: ...`` line (full traceback with REWARDKIT_TRACEBACK=1).
+
+    Errors rewardkit raises on purpose already name file:line, reward and field,
+    so a traceback would only bury them; anything else is reported as an internal
+    error with its type, since that is a bug worth a report.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from .._errors import RewardkitError
+
+        try:
+            return fn(*args, **kwargs)
+        except (typer.Exit, typer.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            raise _fail("interrupted", EXIT_INTERRUPTED) from None
+        except Exception as exc:
+            if os.environ.get("REWARDKIT_TRACEBACK"):
+                raise
+            if isinstance(exc, RewardkitError):
+                raise _fail(str(exc)) from None
+            if isinstance(exc, OSError) and exc.filename:
+                raise _fail(f"{exc.filename}: {exc.strerror}") from None
+            raise _fail(
+                f"internal error: {type(exc).__name__}: {exc} "
+                "(set REWARDKIT_TRACEBACK=1 for the traceback)",
+                1,
+            ) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+# -- score -------------------------------------------------------------------------------
+
+
+@app.command()
+@clean_errors
+def score(
+    input: Annotated[str, typer.Argument(help="JSONL, JSON array, CSV, Parquet, HF dir, or -")],
+    reward: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--reward",
+            "-r",
+            help="NAME[=WEIGHT]; NAME is registered, pkg.mod:fn or path.py:fn",
+        ),
+    ] = None,
+    formula: Annotated[
+        str | None, typer.Option(help="total as a formula, e.g. '0.2*xml_format + number_match'")
+    ] = None,
+    import_: Annotated[
+        list[str] | None,
+        typer.Option("--import", help="FILE.py or module whose @reward functions to load"),
+    ] = None,
+    map_: Annotated[
+        list[str] | None,
+        typer.Option("--map", help="FIELD=COLUMN: feed data column COLUMN as field FIELD"),
+    ] = None,
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", help="OUT.jsonl or OUT.parquet (default stdout)")
+    ] = None,
+    workers: Annotated[int | None, typer.Option(help="worker processes (default: CPUs)")] = None,
+    timeout: Annotated[float, typer.Option(help="per-call time limit in seconds")] = 10.0,
+    resume: Annotated[bool, typer.Option(help="continue an interrupted run of -o OUT")] = False,
+    strict: Annotated[bool, typer.Option(help="fail on the first malformed record")] = False,
+    summary_json: Annotated[
+        str | None, typer.Option(help="write the summary as JSON to this path (for CI)")
+    ] = None,
+    backend: Annotated[str, typer.Option(help="local or ray")] = "local",
+    ray_address: Annotated[str | None, typer.Option(help="Ray cluster address")] = None,
+    split: Annotated[str | None, typer.Option(help="split of a saved DatasetDict")] = None,
+    isolation: Annotated[
+        str, typer.Option(help="auto (cheap rewards inline), process, or inline (debugging)")
+    ] = "auto",
+    batch_size: Annotated[int, typer.Option(help="rows per engine call", min=1)] = 1024,
+    progress: Annotated[
+        bool | None, typer.Option(help="progress bar (default: when stderr is a terminal)")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no summary table")] = False,
+) -> None:
+    """Score a file of completions and write each row with its rewards and weighted total."""
+    from ._score import ScoreOptions, run_score
+
+    if backend not in ("local", "ray"):
+        raise _fail(f"--backend {backend!r} is not valid; valid ones are 'local', 'ray'")
+    if isolation not in ("auto", "process", "inline"):
+        raise _fail(
+            f"--isolation {isolation!r} is not valid; valid ones are 'auto', 'process', 'inline'"
+        )
+    opts = ScoreOptions(
+        input=input,
+        rewards=list(reward or []),
+        formula=formula,
+        imports=list(import_ or []),
+        maps=list(map_ or []),
+        output=output,
+        workers=workers,
+        timeout=timeout,
+        resume=resume,
+        strict=strict,
+        backend=backend,
+        ray_address=ray_address,
+        split=split,
+        isolation=isolation,
+        batch_size=batch_size,
+    )
+    console = _stderr()
+    shown = [0]
+
+    def on_skip(msg: str) -> None:
+        shown[0] += 1
+        if shown[0] <= 20:
+            console.print(f"[yellow]skipped[/] {msg}", markup=True, highlight=False)
+        elif shown[0] == 21:
+            console.print("[yellow]skipped[/] ... (further skipped lines are only counted)")
+
+    show_progress = sys.stderr.isatty() if progress is None else progress
+    if output and os.path.exists(output + ".rewardkit-partial") and not resume:
+        console.print(
+            f"note: discarding an interrupted run of {output} (pass --resume to continue it)"
+        )
+    try:
+        if show_progress and not quiet:
+            summary = _score_with_progress(opts, on_skip, console)
+        else:
+            summary = run_score(opts, on_skip=on_skip)
+    except KeyboardInterrupt:
+        hint = "; continue with the same command plus --resume" if output else ""
+        raise _fail(f"interrupted{hint}", EXIT_INTERRUPTED) from None
+    if summary_json:
+        import orjson
+
+        from ..io import atomic_write_bytes
+
+        atomic_write_bytes(
+            summary_json, orjson.dumps(summary.to_dict(), option=orjson.OPT_INDENT_2) + b"\n"
+        )
+    if not quiet:
+        from ._render import summary_table
+
+        console.print(summary_table(summary))
+
+
+def _score_with_progress(opts: Any, on_skip: Callable[[str], None], console: Any) -> Any:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from ._score import run_score
+
+    columns = (
+        TextColumn("[bold]scoring"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]} rows/s"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=console, transient=False) as bar:
+        task = bar.add_task("score", total=None, rate="-")
+
+        def update(done: int, total: int | None) -> None:
+            speed = bar.tasks[0].speed
+            bar.update(task, completed=done, total=total, rate=f"{speed:,.0f}" if speed else "-")
+
+        return run_score(opts, on_skip=on_skip, progress=update)
+
+
+# -- list / show -------------------------------------------------------------------------
+
+
+@app.command("list")
+@clean_errors
+def list_(
+    json_: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+) -> None:
+    """List every registered reward: name, provider, version and description."""
+    from .. import available
+
+    rewards = available()
+    if json_:
+        import orjson
+
+        rows = [
+            {
+                "name": r.name,
+                "provider": r.provider,
+                "version": r.version,
+                "description": r.description,
+            }
+            for r in rewards
+        ]
+        sys.stdout.write(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode() + "\n")
+        return
+    from rich.table import Table
+
+    table = Table(title=f"{len(rewards)} rewards", title_justify="left")
+    for col in ("name", "provider", "version", "description"):
+        table.add_column(col, overflow="fold")
+    for r in rewards:
+        table.add_row(r.name, r.provider, r.version, r.description)
+    _stdout().print(table)
+
+
+@app.command()
+@clean_errors
+def show(
+    name: Annotated[str, typer.Argument(help="registered name, pkg.mod:fn or path.py:fn")],
+) -> None:
+    """Show one reward: columns it reads, options with defaults, range and its docstring."""
+    from .._refs import resolve_reference
+    from ._render import reward_details
+
+    _stdout().print(reward_details(resolve_reference(name)))
+
+
+# -- audit -------------------------------------------------------------------------------
+
+
+@app.command("audit")
+@clean_errors
+def audit_cmd(
+    input: Annotated[str, typer.Argument(help="rows with prompt and answer (any input format)")],
+    reward: Annotated[
+        list[str] | None, typer.Option("--reward", "-r", help="reward to audit (repeatable)")
+    ] = None,
+    import_: Annotated[
+        list[str] | None, typer.Option("--import", help="FILE.py or module with @reward functions")
+    ] = None,
+    map_: Annotated[list[str] | None, typer.Option("--map", help="FIELD=COLUMN")] = None,
+    max_false_pass: Annotated[
+        float | None, typer.Option(help="exit 1 if any false-pass rate is above this (0-1)")
+    ] = None,
+    max_false_fail: Annotated[
+        float | None, typer.Option(help="exit 1 if any false-fail rate is above this (0-1)")
+    ] = None,
+    gold_style: Annotated[
+        str | None, typer.Option(help="answer_tags, think_answer, boxed or plain (default: best)")
+    ] = None,
+    limit: Annotated[int | None, typer.Option(help="audit only the first N rows")] = None,
+    examples: Annotated[int, typer.Option(help="examples shown per reward")] = 2,
+    json_out: Annotated[str | None, typer.Option("--json", help="write the report as JSON")] = None,
+    workers: Annotated[int | None, typer.Option(help="worker processes")] = None,
+    timeout: Annotated[float, typer.Option(help="per-call time limit in seconds")] = 10.0,
+) -> None:
+    """Check rewards on gold answers (expect top) and degenerate completions (expect bottom)."""
+    import itertools
+
+    from ..audit import GOLD_STYLES, audit
+    from ..io import RecordSource, parse_maps
+    from ._render import audit_tables
+    from ._score import plan_rewards
+
+    if not reward:
+        raise _fail("name at least one reward to audit with -r NAME")
+    if gold_style is not None and gold_style not in GOLD_STYLES:
+        raise _fail(f"--gold-style {gold_style!r} is not valid; valid ones are {GOLD_STYLES}")
+    plan = plan_rewards(reward, None, import_ or [])
+    maps = parse_maps(map_ or [])
+    console = _stderr()
+    source = RecordSource(input, on_skip=lambda m: console.print(f"skipped {m}"))
+    records = itertools.islice(iter(source), limit) if limit else iter(source)
+    rows: list[dict[str, Any]] = []
+    for rec in records:
+        row = rec.row
+        for fld, col in maps.items():
+            if col in row:
+                row[fld] = row[col]
+        if not rows:
+            present = set(row) | {"completion"}
+            for leaf in plan.leaves:
+                leaf.bind(present, where=source.where(rec.line))
+            if "answer" not in row:
+                raise _fail(
+                    f"{source.where(rec.line)}: audit needs column 'answer' (the gold answer); "
+                    f"the data has {', '.join(map(repr, row))}. Map one with --map answer=<column>"
+                )
+        rows.append(row)
+    report = audit(
+        rows,
+        plan.leaves,
+        gold_style=gold_style,
+        max_examples=examples,
+        workers=workers,
+        timeout=timeout,
+    )
+    if json_out:
+        import orjson
+
+        from ..io import atomic_write_bytes
+
+        atomic_write_bytes(json_out, orjson.dumps(report.to_dict(), option=orjson.OPT_INDENT_2))
+    out = _stdout()
+    for renderable in audit_tables(report):
+        out.print(renderable)
+    failures = report.failures(max_false_pass=max_false_pass, max_false_fail=max_false_fail)
+    if failures:
+        for line in failures:
+            sys.stderr.write(f"audit failed: {line}\n")
+        raise typer.Exit(EXIT_THRESHOLD)
+
+
+# -- diff --------------------------------------------------------------------------------
+
+
+@app.command()
+@clean_errors
+def diff(
+    a: Annotated[str, typer.Argument(help="scored file A")],
+    b: Annotated[str, typer.Argument(help="scored file B")],
+    key: Annotated[
+        str | None, typer.Option(help="match rows by this field (default: position)")
+    ] = None,
+    tolerance: Annotated[float, typer.Option(help="score changes up to this are equal")] = 1e-9,
+    limit: Annotated[int, typer.Option(help="changed rows shown")] = 20,
+    json_out: Annotated[
+        str | None, typer.Option("--json", help="write every change as JSONL here")
+    ] = None,
+    fail_on_change: Annotated[bool, typer.Option(help="exit 1 when anything changed")] = False,
+) -> None:
+    """Rows whose reward scores or statuses changed between two scored files."""
+    from ._diff import diff_files
+    from ._render import diff_tables
+
+    result = diff_files(a, b, key=key, tolerance=tolerance)
+    if json_out:
+        from ..io import atomic_write_bytes, dumps_row
+
+        atomic_write_bytes(json_out, b"".join(dumps_row(c) for c in result.changes))
+    out = _stdout()
+    for renderable in diff_tables(result, limit=limit):
+        out.print(renderable)
+    if fail_on_change and result.changes:
+        raise typer.Exit(EXIT_THRESHOLD)
+
+
+# -- plot --------------------------------------------------------------------------------
+
+
+@app.command()
+@clean_errors
+def plot(
+    scored: Annotated[str, typer.Argument(help="a file written by `rewardkit score`")],
+    output: Annotated[str, typer.Option("--output", "-o", help="image file (.png, .svg)")] = (
+        "hist.png"
+    ),
+    bins: Annotated[int, typer.Option(help="histogram bins")] = 20,
+) -> None:
+    """Histogram of scores per reward (needs matplotlib: pip install 'rewardkit\\[plot]')."""
+    from ._diff import plot_histograms
+
+    n = plot_histograms(scored, output, bins=bins)
+    _stderr().print(f"wrote {output} ({n} rewards)")
+
+
+# -- sandbox -----------------------------------------------------------------------------
+
+
+@sandbox_app.command()
+@clean_errors
+def doctor() -> None:
+    """Report which sandbox backends and kernel features work on this machine."""
+    try:
+        module = importlib.import_module("rewardkit.sandbox.doctor")
+    except ImportError as exc:
+        raise _fail(f"the sandbox doctor is not available in this install ({exc})") from None
+    result = module.print_report()
+    if isinstance(result, int) and result:
+        raise typer.Exit(result)
+
+
+# -- optional sub-apps from other modules --------------------------------------------------
+
+
+def _optional_module(name: str) -> Any:
+    """Import ``name`` if it exists; a broken optional module must not break the CLI."""
+    try:
+        if importlib.util.find_spec(name) is None:
+            return None
+        return importlib.import_module(name)
+    except Exception as exc:  # pragma: no cover - depends on other modules' state
+        if os.environ.get("REWARDKIT_TRACEBACK"):
+            raise
+        sys.stderr.write(f"warning: {name} could not be loaded ({type(exc).__name__}: {exc})\n")
+        return None
+
+
+def _attach_optional() -> None:
+    recipes = _optional_module("rewardkit.recipes_cli")
+    sub = getattr(recipes, "app", None) if recipes is not None else None
+    if isinstance(sub, typer.Typer):
+        app.add_typer(sub, name="recipe")
+    if importlib.util.find_spec("rewardkit.trainers") is None:
+        return
+    axolotl = _optional_module("rewardkit.trainers.axolotl")
+    if axolotl is None:
+        return
+    for attr in ("cli_app", "app"):
+        sub = getattr(axolotl, attr, None)
+        if isinstance(sub, typer.Typer):
+            app.add_typer(sub, name="axolotl-config")
+            return
+    for attr in ("axolotl_config_command", "axolotl_config_cli", "config_command"):
+        fn = getattr(axolotl, attr, None)
+        if callable(fn):
+            app.command("axolotl-config")(clean_errors(fn))
+            return
+
+
+_attach_optional()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point (``rewardkit = "rewardkit.cli:main"``)."""
+    try:
+        app(args=argv, prog_name="rewardkit")
+    except KeyboardInterrupt:
+        sys.stderr.write("error: interrupted\n")
+        raise SystemExit(EXIT_INTERRUPTED) from None

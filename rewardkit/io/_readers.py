@@ -1,0 +1,379 @@
+"""Record readers: JSONL, JSON array, CSV, Parquet, HF ``datasets`` directories and stdin.
+
+Every record carries where it came from (``Record.line``: a physical line for
+JSONL and CSV, a 1-based row number for the other formats) so that an error can
+say ``data.jsonl:17: ...`` instead of "row 16". A malformed record is reported
+and skipped (and counted) unless the source is strict, because one bad line in a
+100,000-line file of model output should not throw away the other 99,999 — but
+CI may want the opposite, hence ``strict``.
+
+Optional formats import their library lazily (``pyarrow``, ``datasets``) and
+fail with a message that names the extra to install.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import os
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import IO, Any, Final
+
+import orjson
+
+from ._errors import InputError
+
+__all__ = ["FORMATS", "Record", "RecordSource", "detect_format", "open_records", "parse_maps"]
+
+#: Input formats by name; ``detect_format`` maps file names onto them.
+FORMATS: Final = ("jsonl", "json", "csv", "parquet", "hf")
+_LINE_BASED: Final = frozenset({"jsonl", "csv"})
+
+
+class Record:
+    """One input row plus its position: ``line`` (JSONL/CSV) or 1-based row number."""
+
+    __slots__ = ("line", "row")
+
+    def __init__(self, line: int, row: dict[str, Any]) -> None:
+        self.line = line
+        self.row = row
+
+    def __repr__(self) -> str:
+        return f"Record(line={self.line}, row={self.row!r})"
+
+
+def parse_maps(specs: Sequence[str]) -> dict[str, str]:
+    """Parse ``--map FIELD=COLUMN`` flags into ``{FIELD: COLUMN}``.
+
+    FIELD is the name a reward asks for; COLUMN is where the data keeps it.
+
+    Raises:
+        InputError: for a flag without ``=`` or with an empty side.
+    """
+    out: dict[str, str] = {}
+    for spec in specs:
+        field, sep, column = spec.partition("=")
+        field, column = field.strip(), column.strip()
+        if not sep or not field or not column:
+            raise InputError(f"--map {spec!r}: expected FIELD=COLUMN, e.g. --map answer=solution")
+        out[field] = column
+    return out
+
+
+def detect_format(path: str) -> str:
+    """The input format implied by ``path`` (``-`` is stdin JSONL or JSON array).
+
+    Raises:
+        InputError: for an unknown extension, listing the supported ones.
+    """
+    if path == "-":
+        return "stdin"
+    if os.path.isdir(path):
+        return "hf"
+    lower = path.lower().removesuffix(".gz")
+    for ext, fmt in (
+        (".jsonl", "jsonl"),
+        (".ndjson", "jsonl"),
+        (".json", "json"),
+        (".csv", "csv"),
+        (".parquet", "parquet"),
+        (".pq", "parquet"),
+    ):
+        if lower.endswith(ext):
+            return fmt
+    raise InputError(
+        f"{path}: cannot tell the format from the extension; use .jsonl, .json, .csv, "
+        ".parquet or a directory saved by datasets.save_to_disk"
+    )
+
+
+class RecordSource:
+    """An iterable of :class:`Record` with error accounting.
+
+    Args:
+        path: a file, an HF ``datasets`` directory, or ``-`` for stdin.
+        strict: raise :class:`InputError` on the first malformed record instead
+            of reporting and skipping it.
+        on_skip: called with ``"FILE:LINE: reason"`` for each skipped record.
+        fmt: force a format (default: from the extension).
+        split: the split to read from a saved ``DatasetDict``.
+
+    Attributes:
+        skipped: malformed records skipped so far.
+        total: number of records when cheaply known (for progress bars), else None.
+    """
+
+    def __init__(
+        self,
+        path: str,
+        *,
+        strict: bool = False,
+        on_skip: Callable[[str], None] | None = None,
+        fmt: str | None = None,
+        split: str | None = None,
+        stdin: IO[bytes] | None = None,
+    ) -> None:
+        self.path = path
+        self.strict = strict
+        self.on_skip = on_skip
+        self.split = split
+        self.format = fmt or detect_format(path)
+        if self.format not in FORMATS and self.format != "stdin":
+            raise InputError(f"unknown input format {self.format!r}; valid ones are {FORMATS}")
+        if path != "-" and not os.path.exists(path):
+            raise InputError(f"{path}: no such file or directory")
+        self._stdin = stdin
+        self.skip_until = 0
+        self.skipped = 0
+        self.total: int | None = None
+
+    # -- positions and errors ------------------------------------------------------
+    def where(self, line: int) -> str:
+        """``FILE:LINE`` for line-based formats, ``FILE#ROW`` for the others."""
+        name = "<stdin>" if self.path == "-" else self.path
+        sep = ":" if self.format in _LINE_BASED else "#"
+        return f"{name}{sep}{line}"
+
+    def _bad(self, line: int, reason: str) -> None:
+        if line <= self.skip_until:  # already reported and counted by the interrupted run
+            return
+        message = f"{self.where(line)}: {reason}"
+        if self.strict:
+            raise InputError(message, path=self.path, line=line)
+        self.skipped += 1
+        if self.on_skip is not None:
+            self.on_skip(message)
+
+    # -- counting (progress bars) -----------------------------------------------------
+    def count(self) -> int | None:
+        """Number of records, when it is cheap to know (a newline count for JSONL)."""
+        if self.format == "jsonl":
+            n = 0
+            last = b"\n"
+            with _open_binary(self.path) as f:
+                while chunk := f.read(1 << 20):
+                    n += chunk.count(b"\n")
+                    last = chunk[-1:]
+            self.total = n + (last != b"\n")
+        elif self.format == "parquet":
+            pq = _import_pyarrow_parquet()
+            self.total = int(pq.ParquetFile(self.path).metadata.num_rows)
+        return self.total
+
+    # -- iteration -------------------------------------------------------------------------
+    def __iter__(self) -> Iterator[Record]:
+        """Records in input order, skipping positions up to ``skip_until`` (resume)."""
+        if self.skip_until and self.format not in ("jsonl", "stdin"):
+            skip = self.skip_until
+            return (r for r in self._records() if r.line > skip)
+        return self._records()
+
+    def _records(self) -> Iterator[Record]:
+        fmt = self.format
+        if fmt == "stdin":
+            yield from self._stdin_records()
+        elif fmt == "jsonl":
+            with _open_binary(self.path) as f:
+                yield from self._jsonl(f)
+        elif fmt == "json":
+            with _open_binary(self.path) as f:
+                yield from self._json_array(f.read())
+        elif fmt == "csv":
+            yield from self._csv()
+        elif fmt == "parquet":
+            yield from self._parquet()
+        else:
+            yield from self._hf()
+
+    def _stdin_records(self) -> Iterator[Record]:
+        stream = self._stdin if self._stdin is not None else sys.stdin.buffer
+        head = b""
+        while True:
+            ch = stream.read(1)
+            if not ch or not ch.isspace():
+                head = ch
+                break
+        if head == b"[":
+            self.format = "json"
+            yield from self._json_array(head + stream.read())
+            return
+        self.format = "jsonl"
+        yield from self._jsonl(_Prepend(head, stream))
+
+    def _jsonl(self, f: Any) -> Iterator[Record]:
+        loads = orjson.loads
+        decode_error = orjson.JSONDecodeError
+        skip = self.skip_until
+        for lineno, raw in enumerate(f, 1):
+            if lineno <= skip or not raw.strip():
+                continue
+            try:
+                obj = loads(raw)
+            except decode_error as exc:
+                self._bad(lineno, f"invalid JSON ({_short(exc)})")
+                continue
+            if type(obj) is not dict:
+                self._bad(lineno, f"expected a JSON object, got {_json_type(obj)}")
+                continue
+            yield Record(lineno, obj)
+
+    def _json_array(self, data: bytes) -> Iterator[Record]:
+        try:
+            obj = orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            line = data.count(b"\n", 0, exc.pos) + 1
+            raise InputError(
+                f"{self.path}:{line}: invalid JSON ({_short(exc)})", path=self.path, line=line
+            ) from None
+        if isinstance(obj, dict):
+            # A single object, or {"data": [...]} as some exports write it.
+            lists = [v for v in obj.values() if isinstance(v, list)]
+            obj = lists[0] if len(lists) == 1 else [obj]
+        if not isinstance(obj, list):
+            raise InputError(
+                f"{self.path}: expected a JSON array of objects, got {_json_type(obj)}"
+            )
+        for i, item in enumerate(obj, 1):
+            if type(item) is not dict:
+                self._bad(i, f"expected a JSON object, got {_json_type(item)}")
+                continue
+            yield Record(i, item)
+
+    def _csv(self) -> Iterator[Record]:
+        with _open_text(self.path) as f:
+            reader = csv.reader(f)
+            try:
+                header = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                raise InputError(f"{self.where(1)}: invalid CSV header ({exc})") from None
+            width = len(header)
+            start = reader.line_num + 1
+            while True:
+                try:
+                    values = next(reader)
+                except StopIteration:
+                    return
+                except csv.Error as exc:
+                    self._bad(start, f"invalid CSV ({exc})")
+                    start = reader.line_num + 1
+                    continue
+                line, start = start, reader.line_num + 1
+                if not values:
+                    continue
+                if len(values) != width:
+                    self._bad(line, f"expected {width} fields, got {len(values)}")
+                    continue
+                yield Record(line, dict(zip(header, values, strict=True)))
+
+    def _parquet(self) -> Iterator[Record]:
+        pq = _import_pyarrow_parquet()
+        try:
+            pf = pq.ParquetFile(self.path)
+        except Exception as exc:
+            raise InputError(f"{self.path}: cannot read Parquet ({exc})") from exc
+        i = 0
+        for batch in pf.iter_batches(batch_size=4096):
+            for row in batch.to_pylist():
+                i += 1
+                yield Record(i, row)
+
+    def _hf(self) -> Iterator[Record]:
+        try:
+            import datasets
+        except ImportError:
+            raise InputError(
+                f"{self.path} looks like a directory saved by HF datasets; reading it needs "
+                "the datasets package: pip install 'rewardkit[trl]' (or pip install datasets)"
+            ) from None
+        try:
+            ds: Any = datasets.load_from_disk(self.path)
+        except Exception as exc:
+            raise InputError(
+                f"{self.path}: not a dataset saved by datasets.save_to_disk ({exc})"
+            ) from exc
+        if isinstance(ds, Mapping):
+            splits = sorted(ds)
+            if self.split is None and len(splits) == 1:
+                self.split = splits[0]
+            if self.split not in ds:
+                raise InputError(
+                    f"{self.path} holds splits {', '.join(splits)}; pick one with --split NAME"
+                )
+            ds = ds[self.split]
+        self.total = len(ds)
+        for i, row in enumerate(ds, 1):
+            yield Record(i, dict(row))
+
+
+class _Prepend(io.RawIOBase):
+    """A binary stream with a few already-read bytes pushed back in front (for stdin sniffing)."""
+
+    def __init__(self, head: bytes, stream: IO[bytes]) -> None:
+        self._head = head
+        self._stream = stream
+
+    def readable(self) -> bool:
+        return True
+
+    def __iter__(self) -> Iterator[bytes]:  # type: ignore[override]
+        first = True
+        for line in self._stream:
+            if first:
+                line, first = self._head + line, False
+            yield line
+        if first and self._head:
+            yield self._head
+
+
+def _open_binary(path: str) -> IO[bytes]:
+    if path.lower().endswith(".gz"):
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    return open(path, "rb", buffering=1 << 20)
+
+
+def _open_text(path: str) -> IO[str]:
+    if path.lower().endswith(".gz"):
+        return gzip.open(path, "rt", encoding="utf-8", newline="")
+    return open(path, encoding="utf-8", newline="")
+
+
+def _import_pyarrow_parquet() -> Any:
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise InputError(
+            "reading or writing Parquet needs pyarrow: pip install 'rewardkit[parquet]'"
+        ) from None
+    return pq
+
+
+def _short(exc: Any) -> str:
+    msg = getattr(exc, "msg", "") or type(exc).__name__
+    col = getattr(exc, "colno", None)
+    return f"{msg} at column {col}" if col else str(msg)
+
+
+def _json_type(obj: Any) -> str:
+    names = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}
+    for t, name in names.items():
+        if isinstance(obj, t):
+            return name
+    if isinstance(obj, (int, float)):
+        return "a number"
+    return type(obj).__name__
+
+
+def open_records(
+    path: str,
+    *,
+    strict: bool = False,
+    on_skip: Callable[[str], None] | None = None,
+    split: str | None = None,
+) -> RecordSource:
+    """Open ``path`` for reading records (see :class:`RecordSource`)."""
+    return RecordSource(path, strict=strict, on_skip=on_skip, split=split)
