@@ -12,7 +12,7 @@ from .._reward import Reward, iter_rewards
 from ..hookspecs import hookimpl
 
 #: One module per family of rewards.
-BUILTIN_MODULES = ("format", "text", "length", "math")
+BUILTIN_MODULES = ("format", "text", "length", "math", "code")
 
 
 @hookimpl

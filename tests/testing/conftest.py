@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-
 ROOT = Path(__file__).resolve().parents[2]
 PLUGIN_ARGS = ("-p", "rewardkit.testing._plugin", "-p", "no:cacheprovider")
 

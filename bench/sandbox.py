@@ -1,0 +1,149 @@
+"""Sandbox throughput: the fork-server pool vs a fresh interpreter per job vs in-process exec.
+
+One run, one workload: 300 jobs, each a small solution with a realistic import line and 20-50
+asserts (10% of the solutions are wrong). Executors:
+
+* ``pool``: ``SandboxPool`` with full isolation (namespaces, slot uid, rlimits, Landlock,
+  seccomp), called from as many threads as workers.
+* ``fresh python -I``: what most evaluators do, one ``subprocess.run(timeout=)`` per job,
+  pass = exit code 0 (no isolation at all).
+* ``in-process exec``: the unsafe ceiling, no isolation, no process.
+
+Run: ``python bench/sandbox.py [--jobs 300] [--workers 2]``. Never collected by pytest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from rewardkit.sandbox import SandboxPool, Status
+
+IMPORTS = (
+    "import collections, heapq, math, re, json, typing, itertools, functools, bisect, string, "
+    "decimal, fractions, random, statistics, datetime\n"
+)
+PROBLEMS: list[tuple[str, str, Callable[[int], object]]] = [
+    ("def solve(n):\n    return sum(i * i for i in range(n))\n", "solve", lambda n: sum(i * i for i in range(n))),
+    ("def solve(n):\n    return bin(n).count('1')\n", "solve", lambda n: bin(n).count("1")),
+    ("def solve(n):\n    return sorted(str(n), reverse=True)\n", "solve", lambda n: sorted(str(n), reverse=True)),
+    ("def solve(n):\n    c = collections.Counter(str(n * 7919))\n    return max(c.values())\n", "solve",
+     lambda n: max(__import__("collections").Counter(str(n * 7919)).values())),
+    ("def solve(n):\n    h = list(range(n, 0, -1))\n    heapq.heapify(h)\n    return [heapq.heappop(h) for _ in range(min(3, n))]\n",
+     "solve", lambda n: list(range(1, min(3, n) + 1))),
+]  # fmt: skip
+
+
+def workload(jobs: int, seed: int = 0) -> list[tuple[str, list[str], bool]]:
+    rng = random.Random(seed)
+    out = []
+    for i in range(jobs):
+        body, name, ref = PROBLEMS[i % len(PROBLEMS)]
+        wrong = rng.random() < 0.1
+        code = IMPORTS + (
+            body.replace("return ", "return 1 + ", 1) if wrong and "sum" in body else body
+        )
+        wrong = wrong and "sum" in body
+        asserts = [
+            f"assert {name}({n}) == {ref(n)!r}"
+            for n in rng.sample(range(1, 200), rng.randint(20, 50))
+        ]
+        out.append((code, asserts, not wrong))
+    return out
+
+
+def run_pool(pool: SandboxPool, job: tuple[str, list[str], bool]) -> bool:
+    return pool.run_tests(job[0], job[1]).status is Status.PASS
+
+
+def run_fresh(job: tuple[str, list[str], bool]) -> bool:
+    source = job[0] + "\n" + "\n".join(job[1]) + "\n"
+    proc = subprocess.run([sys.executable, "-I", "-c", source], capture_output=True, timeout=10)
+    return proc.returncode == 0
+
+
+def run_exec(job: tuple[str, list[str], bool]) -> bool:
+    try:
+        exec(job[0] + "\n" + "\n".join(job[1]) + "\n", {"__name__": "solution"})
+    except Exception:
+        return False
+    return True
+
+
+def measure(
+    name: str, fn: Callable[[tuple[str, list[str], bool]], bool], jobs: list, threads: int
+) -> dict:
+    latencies: list[float] = []
+
+    def timed(job: tuple[str, list[str], bool]) -> bool:
+        start = time.perf_counter()
+        ok = fn(job)
+        latencies.append(time.perf_counter() - start)
+        return ok
+
+    start = time.perf_counter()
+    if threads == 1:
+        verdicts = [timed(job) for job in jobs]
+    else:
+        with ThreadPoolExecutor(threads) as ex:
+            verdicts = list(ex.map(timed, jobs))
+    elapsed = time.perf_counter() - start
+    correct = sum(v == job[2] for v, job in zip(verdicts, jobs, strict=True))
+    lat = sorted(latencies)
+    return {
+        "name": name,
+        "jobs_s": len(jobs) / elapsed,
+        "p50_ms": statistics.median(lat) * 1000,
+        "p99_ms": lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000,
+        "agree": f"{correct}/{len(jobs)}",
+    }
+
+
+def memory_kb(pid: int) -> tuple[int, int]:
+    rss = pss = 0
+    with open(f"/proc/{pid}/smaps_rollup") as fh:
+        for line in fh:
+            if line.startswith("Rss:"):
+                rss = int(line.split()[1])
+            elif line.startswith("Pss:"):
+                pss = int(line.split()[1])
+    return rss, pss
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=300)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    jobs = workload(args.jobs)
+    print(f"machine: {os.cpu_count()} cpus, python {sys.version.split()[0]}, {args.jobs} jobs, "
+          f"{args.workers} workers, 20-50 asserts/job, 15-module import line")  # fmt: skip
+    with SandboxPool(workers=args.workers) as pool:
+        print(f"pool tier: {pool.tier}, landlock ABI {pool.report.get('landlock_abi')}, "
+              f"seccomp {pool.report.get('seccomp')}")  # fmt: skip
+        for job in jobs[:10]:  # warm-up
+            run_pool(pool, job)
+        rows = [
+            measure("pool (isolated fork servers)", lambda j: run_pool(pool, j), jobs, args.workers)
+        ]
+        mem = [memory_kb(w.proc.pid) for w in pool._all]
+    rows.append(measure("fresh python -I per job", run_fresh, jobs, args.workers))
+    rows.append(measure("in-process exec (unsafe)", run_exec, jobs, 1))
+    print(f"{'executor':32} {'jobs/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'verdicts ok':>12}")
+    for row in rows:
+        print(f"{row['name']:32} {row['jobs_s']:8.1f} {row['p50_ms']:8.2f} {row['p99_ms']:8.2f} "
+              f"{row['agree']:>12}")  # fmt: skip
+    print(f"pool speed-up vs fresh interpreter: {rows[0]['jobs_s'] / rows[1]['jobs_s']:.1f}x")
+    for i, (rss, pss) in enumerate(mem):
+        print(f"fork server {i}: RSS {rss / 1024:.1f} MiB, PSS {pss / 1024:.1f} MiB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,33 @@
+"""Kernel-isolated execution of untrusted Python for code rewards.
+
+A pool of small, pre-imported fork servers runs each job in fresh namespaces with a private
+read-only root, an unprivileged uid, rlimits, Landlock and seccomp. The verdict is computed in
+the parent from plain-data observations; expected outputs never enter the sandbox.
+
+This package imports nothing from the rest of rewardkit.
+"""
+
+from ._errors import SandboxError, SandboxUnavailableError, TestFormatError
+from ._limits import Limits
+from ._pool import DEFAULT_PREIMPORT, SandboxPool, default_pool, shutdown_default_pool
+from ._probe import choose_tier, probe
+from ._result import ExecResult, Failure, RunResult, Status, TestResult, Usage
+
+__all__ = [
+    "DEFAULT_PREIMPORT",
+    "ExecResult",
+    "Failure",
+    "Limits",
+    "RunResult",
+    "SandboxError",
+    "SandboxPool",
+    "SandboxUnavailableError",
+    "Status",
+    "TestFormatError",
+    "TestResult",
+    "Usage",
+    "choose_tier",
+    "default_pool",
+    "probe",
+    "shutdown_default_pool",
+]

@@ -1,0 +1,165 @@
+"""Core behaviour: test formats, statuses, partial credit, limits and resource hygiene."""
+
+from __future__ import annotations
+
+import pytest
+from sandbox_host import open_fds, server_children, slot_processes
+
+from rewardkit.sandbox import (
+    Limits,
+    SandboxPool,
+    SandboxUnavailableError,
+    Status,
+    TestFormatError,
+    choose_tier,
+)
+
+DOUBLE = "def f(x):\n    return 2 * x\n"
+
+
+def test_correct_assert_suite_passes(pool: SandboxPool) -> None:
+    result = pool.run_tests(DOUBLE, ["assert f(2) == 4", "assert f(0) == 0"])
+    assert (result.status, result.passed, result.total) == (Status.PASS, 2, 2)
+    assert result.first_failure is None and not result.infra_error
+    assert result.fraction == 1.0 and result.usage.wall_s > 0
+
+
+def test_wrong_answer_names_the_first_failed_test(pool: SandboxPool) -> None:
+    result = pool.run_tests(DOUBLE, ["assert f(2) == 4", "assert f(3) == 7", "assert f(1) == 2"])
+    assert result.status is Status.FAIL
+    assert result.first_failure is not None and result.first_failure.index == 1
+    assert "f(3) == 7" in result.first_failure.reason and "got 6" in result.first_failure.reason
+
+
+def test_partial_credit_keeps_going(pool: SandboxPool) -> None:
+    tests = ["assert f(2) == 4", "assert f(3) == 7", "assert f(1) == 2"]
+    result = pool.run_tests(DOUBLE, tests, partial_credit=True)
+    assert (result.passed, result.total) == (2, 3)
+    assert result.fraction == pytest.approx(2 / 3)
+
+
+def test_partial_credit_resumes_after_a_timeout(pool: SandboxPool) -> None:
+    code = DOUBLE + "def spin():\n    while True:\n        pass\n"
+    tests = ["assert f(1) == 2", "assert spin()", "assert f(2) == 4"]
+    result = pool.run_tests(code, tests, partial_credit=True)
+    assert [t.status for t in result.tests] == [Status.PASS, Status.TIMEOUT, Status.PASS]
+    assert result.status is Status.TIMEOUT and result.passed == 2
+
+
+def test_max_tests_caps_the_suite(pool: SandboxPool) -> None:
+    result = pool.run_tests(DOUBLE, [f"assert f({i}) == {2 * i}" for i in range(10)], max_tests=3)
+    assert (result.status, result.total) == (Status.PASS, 3)
+
+
+def test_stdin_stdout_cases(pool: SandboxPool) -> None:
+    code = "a, b = map(int, input().split())\nprint(a + b)\n"
+    tests = {"inputs": ["1 2\n", "5 5\n"], "outputs": ["3\n", "10"]}
+    assert pool.run_tests(code, tests).status is Status.PASS
+    wrong = pool.run_tests(code, {"inputs": ["1 2\n"], "outputs": ["4\n"]})
+    assert wrong.status is Status.FAIL and "wrong output" in wrong.first_failure.reason  # type: ignore[union-attr]
+
+
+def test_stdout_needs_every_line(pool: SandboxPool) -> None:
+    """Printing only the first expected line must not pass (no zip truncation)."""
+    result = pool.run_tests("print(1)\n", {"inputs": [""], "outputs": ["1\n2\n"]})
+    assert result.status is Status.FAIL
+
+
+def test_stdout_float_tolerance(pool: SandboxPool) -> None:
+    tests = {"inputs": [""], "outputs": ["0.3333333\n"]}
+    code = "print(1 / 3)\n"
+    assert pool.run_tests(code, tests).status is Status.FAIL
+    assert pool.run_tests(code, tests, float_tolerance=1e-6).status is Status.PASS
+
+
+def test_function_call_cases(pool: SandboxPool) -> None:
+    tests = {"fn_name": "f", "cases": [[[2], 4], [[5], 10]]}
+    assert pool.run_tests(DOUBLE, tests).status is Status.PASS
+    apps = {"fn_name": "f", "inputs": [[1], [2]], "outputs": [2, 5]}
+    result = pool.run_tests(DOUBLE, apps, partial_credit=True)
+    assert (result.passed, result.total) == (1, 2)
+
+
+def test_leetcode_style_method(pool: SandboxPool) -> None:
+    code = "class Solution:\n    def add(self, a, b):\n        return a + b\n"
+    assert pool.run_tests(code, {"fn_name": "add", "cases": [[[1, 2], 3]]}).status is Status.PASS
+
+
+def test_humaneval_check_style(pool: SandboxPool) -> None:
+    tests = {
+        "test": "def check(candidate):\n    assert candidate(1) == 2\n"
+        "    for x in range(3):\n        assert candidate(x) == 2 * x\n",
+        "entry_point": "f",
+    }
+    result = pool.run_tests(DOUBLE, tests)
+    assert (result.status, result.total) == (Status.PASS, 2)
+
+
+@pytest.mark.parametrize(
+    ("code", "status"),
+    [
+        ("def f(:\n", Status.RUNTIME_ERROR),  # syntax error
+        ("def f(x):\n    return 1 / 0\n", Status.RUNTIME_ERROR),
+        ("def f(x):\n    return bytearray(4 << 30)\n", Status.MEMORY),
+        ("def f(x):\n    while True:\n        pass\n", Status.TIMEOUT),
+        ("def f(x):\n    while True:\n        print('x' * 1000)\n", Status.OUTPUT_LIMIT),
+        ("def f(x):\n    import ctypes\n    return ctypes.string_at(0)\n", Status.RUNTIME_ERROR),
+    ],  # fmt: skip
+)
+def test_distinct_statuses(pool: SandboxPool, code: str, status: Status) -> None:
+    result = pool.run_tests(code, ["assert f(1) == 2"])
+    assert result.status is status, result.first_failure
+    assert not result.infra_error
+
+
+def test_execute_returns_raw_observations(pool: SandboxPool) -> None:
+    result = pool.execute("import sys\nprint(sys.stdin.read().upper())\n", stdin="abc")
+    assert result.status is Status.PASS and result.stdout == "ABC\n" and result.completed
+
+
+def test_bad_test_format_is_rejected(pool: SandboxPool) -> None:
+    with pytest.raises(TestFormatError, match="expected 'inputs'"):
+        pool.run_tests(DOUBLE, {"unknown": 1})
+    with pytest.raises(ValueError, match="not supported"):
+        pool.run_tests(DOUBLE, ["assert True"], language="cobol")
+
+
+def test_limits_are_validated() -> None:
+    with pytest.raises(ValueError, match="memory_mb"):
+        Limits(memory_mb=0)
+
+
+def test_probe_fails_closed_without_opt_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("REWARDKIT_SANDBOX_UNSAFE", raising=False)
+    with pytest.raises(SandboxUnavailableError, match="allow_unsafe=True"):
+        choose_tier({"tier": None, "errors": {"root": "no"}})
+    assert choose_tier({"tier": None}, allow_unsafe=True) == "unsafe"
+    monkeypatch.setenv("REWARDKIT_SANDBOX_UNSAFE", "1")
+    assert choose_tier({"tier": None}) == "unsafe"
+
+
+def test_no_leaks_after_many_jobs(pool: SandboxPool) -> None:
+    """Hundreds of jobs (some killed) leave no process, zombie or fd behind."""
+    pool.run_tests(DOUBLE, ["assert f(1) == 2"])
+    fds = open_fds()
+    server_fds = [open_fds(w.proc.pid) for w in pool._all]
+    for i in range(300):
+        code = DOUBLE if i % 50 else "import os\nos.fork()\nwhile True:\n    pass\n"
+        pool.run_tests(code, ["assert f(1) == 2"], timeout=0.2)
+    assert open_fds() == fds
+    assert [open_fds(w.proc.pid) for w in pool._all] == server_fds
+    assert server_children(pool) == []
+    assert slot_processes() == []
+
+
+def test_unsafe_mode_runs_only_on_explicit_opt_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rewardkit.sandbox import _probe
+
+    monkeypatch.setitem(_probe._cache, "report", {"tier": None, "errors": {"root": "test"}})
+    monkeypatch.delenv("REWARDKIT_SANDBOX_UNSAFE", raising=False)
+    with pytest.raises(SandboxUnavailableError):
+        SandboxPool(workers=1)
+    with SandboxPool(workers=1, allow_unsafe=True) as unsafe:
+        assert unsafe.tier == "unsafe"
+        assert unsafe.run_tests(DOUBLE, ["assert f(2) == 4"]).status is Status.PASS
+        assert unsafe.run_tests(DOUBLE, ["assert f(2) == 5"]).status is Status.FAIL
