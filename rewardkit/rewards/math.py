@@ -5,7 +5,8 @@
   parser (:mod:`rewardkit.parsers._mathparse`): no ``eval``, no antlr, no
   ``simplify``, no signal-based timeouts. It is *stricter* than math-verify on
   the known reward-hacking routes: several different ``\\boxed{}`` answers,
-  shotgun lists of candidates, prompt echoes, empty answer tags, and an answer
+  shotgun lists of candidates, prompt echoes, empty answer tags, repeated
+  answer blocks, negated answers ("the answer is not 96"), and an answer
   that appears only inside ``<think>`` all score 0.
 * ``number_match`` and ``int_answer`` never touch sympy: they are pure,
   bounded and cheap, so the engine may run them inline.
@@ -14,6 +15,26 @@ Statuses: no answer found, or one that cannot be parsed → ``UNPARSEABLE``
 (score 0.0); a missing or unparseable gold answer → ``NOT_APPLICABLE`` (score
 ``None``), so a broken dataset column shows up as a status count instead of a
 flat 0 reward. Extras always carry ``extracted`` and ``source``.
+
+Guards shared by all three rewards (each → ``UNPARSEABLE``, score 0.0):
+
+* **Repeated answer blocks.** The ``<answer>`` tags are counted in the text
+  outside *closed* reasoning blocks: more than one ``<answer>``, or a different
+  number of ``<answer>`` and ``</answer>`` (an unclosed or stray tag, a
+  truncated answer included), is refused. An *unclosed* reasoning block is
+  counted too, although it is otherwise dropped from the answer text: in
+  ``<answer>4</answer><reasoning><answer>4</answer><reasoning>...`` the dangling
+  ``<reasoning>`` must not hide the spam after the first block. A closed
+  reasoning block may mention ``<answer>`` freely. More than
+  :data:`MAX_BOXES_TOTAL` ``\\boxed{}`` (repeats included) is box spam.
+* **Negated answers.** An answer slot (``<answer>``, ``\\boxed{}``, ``####``,
+  a short whole completion) holding a negation (``not``, ``isn't``, ``≠``,
+  ``!=``, ``\\neq``, ``\\ne``, ``\\not``) states no answer. After "the answer
+  is", a negation before the first digit (``the answer is not 96``) counts,
+  an explanation after the number does not; a bare last number counts as
+  negated when a negation sits just before it (``it is not 96``).
+  ``math_equal`` skips this check when the gold itself holds a negation
+  (``x \\neq 3``).
 """
 
 from __future__ import annotations
@@ -33,7 +54,7 @@ from ..parsers._answers import (
     final_answer,
 )
 from ..parsers._numbers import ParsedNumber, numbers_equal, parse_number_ex
-from ..parsers._xml import extract_tag
+from ..parsers._xml import count_blocks, extract_tag
 
 __all__ = ["int_answer", "math_equal", "number_match"]
 
@@ -43,6 +64,8 @@ MAX_GOLD_CHARS = 2_000
 MAX_DISTINCT_BOXES = 4
 #: An answer text at least this long that appears verbatim in the prompt is an echo.
 ECHO_MIN_CHARS = 20
+#: More ``\boxed{}`` than this outside the reasoning, repeats included, is box spam.
+MAX_BOXES_TOTAL = 8
 
 Extract = Literal["auto", "answer_tag", "gsm8k", "answer_is", "boxed", "last_number"]
 
@@ -84,6 +107,69 @@ def _leading_math(text: str) -> str | None:
     return head if head and head != text.strip() else None
 
 
+def _outside_closed_reasoning(c: Completion) -> str:
+    """The text without its *closed* reasoning blocks; an unclosed one is kept.
+
+    :attr:`Completion.answer_text` drops an unclosed reasoning block with the
+    rest of the text (a model that never left its reasoning gave no answer);
+    that would hide everything after a dangling ``<reasoning>`` from the spam
+    checks. Linear: each search resumes where the previous block ended.
+    """
+    text = c.full_text
+    tags = c.reasoning_tags
+    if not tags:
+        return text
+    opener = re.compile("<(" + "|".join(re.escape(t) for t in tags) + ")>", re.IGNORECASE)
+    out: list[str] = []
+    pos = 0
+    while True:
+        m = opener.search(text, pos)
+        if m is None:
+            out.append(text[pos:])
+            break
+        out.append(text[pos : m.start()])
+        close = re.compile(f"</{re.escape(m.group(1))}>", re.IGNORECASE).search(text, m.end())
+        if close is None:
+            out.append(text[m.end() :])
+            break
+        pos = close.end()
+    return "".join(out)
+
+
+def _spam(c: Completion) -> str | None:
+    """Why the completion's answer slots are spammed, or ``None`` (see the module docstring)."""
+    visible = _outside_closed_reasoning(c)
+    opens, closes = count_blocks(visible, "answer")
+    if opens > 1 or closes > 1:
+        return f"repeated answer blocks ({opens} <answer>, {closes} </answer>)"
+    if opens != closes:
+        return f"unbalanced answer tags ({opens} <answer>, {closes} </answer>)"
+    n_boxes = len(extract_boxed_all(visible, limit=MAX_BOXES_TOTAL + 1))
+    if n_boxes > MAX_BOXES_TOTAL:
+        return f"repeated \\boxed{{}} answers (more than {MAX_BOXES_TOTAL})"
+    return None
+
+
+_NEGATION_RE = re.compile(r"\bnot\b|n['\u2019]t\b|\u2260|!=|=/=|\\(?:neq|ne|not)(?![A-Za-z])", re.I)
+# A negation right before a bare number: "is not 96", "isn't equal to 96", "\\neq 96".
+_NEG_BEFORE_RE = re.compile(
+    r"(?:\bnot|n['\u2019]t|\u2260|!=|\\(?:neq|ne|not)(?![A-Za-z]))(?:\s+[A-Za-z]+){0,2}[\s$=:]*\Z",
+    re.I,
+)
+_DIGIT_RE = re.compile(r"\d")
+
+
+def _negated(snippet: str, source: str, text: str = "") -> bool:
+    """Whether an extracted answer is negated (see the module docstring for the policy)."""
+    if source == "answer_is":
+        first = _DIGIT_RE.search(snippet)
+        return _NEGATION_RE.search(snippet[: first.start()] if first else snippet) is not None
+    if source == "last_number":
+        at = text.rfind(snippet)
+        return at > 0 and _NEG_BEFORE_RE.search(text[max(0, at - 60) : at]) is not None
+    return _NEGATION_RE.search(snippet) is not None
+
+
 def _is_echo(answer_text: str, prompt: Any) -> bool:
     if prompt is None:
         return False
@@ -94,7 +180,7 @@ def _is_echo(answer_text: str, prompt: Any) -> bool:
 # -- math_equal ------------------------------------------------------------------------------
 
 
-@reward(range=(0, 1), version="1")
+@reward(range=(0, 1), version="2")
 def math_equal(
     completion: Completion,
     answer: Any,
@@ -117,6 +203,11 @@ def math_equal(
     taking the last one, or any one, would pay a model for hedging. Integers
     compare exactly; ``rel_tol`` applies to decimals and irrational values.
 
+    Repeated ``<answer>`` blocks (counted past a dangling, unclosed reasoning
+    tag), more than :data:`MAX_BOXES_TOTAL` boxes, and a negated answer
+    (``<answer>The answer is not 96.</answer>``) are ``UNPARSEABLE``; see the
+    module docstring. Version 2 added these guards.
+
     Example:
         >>> math_equal.score({"completion": r"So $x = \\boxed{\\frac{1}{2}}$.", "answer": "0.5"}).score
         1.0
@@ -124,6 +215,9 @@ def math_equal(
         0.0
         >>> math_equal.score({"completion": "<think>42</think>", "answer": "42"}).status
         <Status.UNPARSEABLE: 'unparseable'>
+        >>> spam = "<answer>4</answer><reasoning>" * 3
+        >>> math_equal.score({"completion": spam, "answer": "4"}).reason
+        'repeated answer blocks (3 <answer>, 3 </answer>)'
     """
     from ..parsers._mathequal import math_equivalent, parse_answer
     from ..parsers._mathparse import parse_math
@@ -142,6 +236,10 @@ def math_equal(
         return Outcome.unparseable(
             "the completion echoes the prompt", extracted=None, source="echo"
         )
+    spam = _spam(c)
+    if spam is not None:
+        return Outcome.unparseable(spam, extracted=None, source="spam")
+    check_negation = _NEGATION_RE.search(gold_text) is None
 
     def same(pred_text: str) -> bool | None:
         pred = parse_math(pred_text)  # uncached: only the gold repeats across a group
@@ -153,6 +251,10 @@ def math_equal(
     if boxes:
         if any(not b for b in boxes):
             return Outcome.unparseable("empty \\boxed{}", extracted="", source="boxed")
+        if check_negation and any(_negated(b, "boxed") for b in boxes):
+            return Outcome.unparseable(
+                "negated answer", extracted=boxes[0] if len(boxes) == 1 else boxes, source="boxed"
+            )
         if len(boxes) > MAX_DISTINCT_BOXES:
             return Outcome.ok(
                 0.0, f"{len(boxes)} different \\boxed{{}} answers", extracted=boxes, source="boxed"
@@ -179,6 +281,10 @@ def math_equal(
     found = found.strip()
     if not found:
         return Outcome.unparseable(f"empty answer ({source})", extracted="", source=source)
+    if check_negation and _negated(found, source):
+        return Outcome.unparseable(
+            f"negated answer {_short(found)!r}", extracted=found, source=source
+        )
     verdict = same(found)
     if verdict is None and source in ("answer_is", "gsm8k", "answer_tag"):
         head = _leading_math(found)
@@ -253,10 +359,34 @@ def _find_number(
     return None, "none", None
 
 
-@reward(range=(0, 1), version="1", cheap=True)
+def _number_answer(
+    c: Completion, extract: str, order: tuple[str, ...], missing: str
+) -> Outcome | tuple[str, str, ParsedNumber]:
+    """The stated number of ``c`` as (snippet, source, number), or the ``UNPARSEABLE`` outcome:
+    spam, no answer (``missing``), no single number, or a negated one."""
+    spam = _spam(c)
+    if spam is not None:
+        return Outcome.unparseable(spam, extracted=None, source="spam")
+    text = c.answer_text
+    snippet, source, pred = _find_number(text, extract, order)
+    if snippet is None:
+        return Outcome.unparseable(missing, extracted=None, source=source)
+    if pred is None:
+        return Outcome.unparseable(
+            f"no single number in {_short(snippet)!r}", extracted=snippet, source=source
+        )
+    if _negated(snippet, source, text):
+        return Outcome.unparseable(
+            f"negated answer {_short(snippet)!r}", extracted=snippet, source=source
+        )
+    return snippet, source, pred
+
+
+@reward(range=(0, 1), version="2", cheap=True)
 def number_match(
     completion: Completion,
     answer: Any,
+    prompt: Any = None,
     *,
     rel_tol: float = 1e-9,
     abs_tol: float = 0.0,
@@ -271,11 +401,20 @@ def number_match(
     compare exactly; the tolerances apply when a decimal or fraction is
     involved. A percent matches both readings (``45%`` = 45 = 0.45).
 
+    Repeated ``<answer>`` blocks (counted past a dangling, unclosed reasoning
+    tag), box spam and a negated answer (``<answer>The answer is not 96.</answer>``,
+    "the answer is not 96", "it is not 96") are ``UNPARSEABLE``; see the module
+    docstring. So is an echo of the prompt (an answer text of at least
+    :data:`ECHO_MIN_CHARS` characters found verbatim in ``prompt``), whose last
+    number may well be the gold. Version 2 added these guards.
+
     Example:
         >>> number_match.score({"completion": "<answer>$1,250</answer>", "answer": "1250"}).score
         1.0
         >>> number_match.score({"completion": "It costs 18 dollars.", "answer": 18}).score
         1.0
+        >>> number_match.score({"completion": "The answer is not 18.", "answer": 18}).status
+        <Status.UNPARSEABLE: 'unparseable'>
     """
     c = _completion(completion)
     gold_text = _gold_text(answer)
@@ -287,20 +426,21 @@ def number_match(
         return Outcome.not_applicable(
             f"gold answer {_short(str(answer))!r} is not a number", extracted=None, source="none"
         )
-    snippet, source, pred = _find_number(c.answer_text, extract, _ORDER)
-    if snippet is None:
-        return Outcome.unparseable("no number found", extracted=None, source=source)
-    if pred is None:
+    if _is_echo(c.answer_text, prompt):
         return Outcome.unparseable(
-            f"no single number in {_short(snippet)!r}", extracted=snippet, source=source
+            "the completion echoes the prompt", extracted=None, source="echo"
         )
+    found = _number_answer(c, extract, _ORDER, "no number found")
+    if isinstance(found, Outcome):
+        return found
+    snippet, source, pred = found
     ok = numbers_equal(gold, pred, rel_tol=rel_tol, abs_tol=abs_tol)
     return Outcome.ok(
         float(ok), _verdict(ok, snippet, str(gold_text)), extracted=snippet, source=source
     )
 
 
-@reward(range=(0, 1), version="1", cheap=True)
+@reward(range=(0, 1), version="2", cheap=True)
 def int_answer(completion: Completion, *, extract: Extract = "auto") -> Outcome:
     """1.0 if the final answer is an integer (the Unsloth GSM8K notebook's ``int_reward_func``).
 
@@ -309,7 +449,8 @@ def int_answer(completion: Completion, *, extract: Extract = "auto") -> Outcome:
     used unless asked for with ``extract="last_number"``, since almost any text
     ends with some number). Negative integers, ``1,000`` and ``$18`` count;
     ``2.5``, ``3/4`` and several numbers do not. The notebook scores 0.5; scale
-    this reward with a weight instead.
+    this reward with a weight instead. Repeated answer blocks, box spam and a
+    negated answer are ``UNPARSEABLE``, as in :func:`number_match` (version 2).
 
     Example:
         >>> int_answer.score({"completion": "<answer>\\n72\\n</answer>"}).score
@@ -318,13 +459,10 @@ def int_answer(completion: Completion, *, extract: Extract = "auto") -> Outcome:
         0.0
     """
     c = _completion(completion)
-    snippet, source, pred = _find_number(c.answer_text, extract, _ORDER[:-1])
-    if snippet is None:
-        return Outcome.unparseable("no answer found", extracted=None, source=source)
-    if pred is None:
-        return Outcome.unparseable(
-            f"no single number in {_short(snippet)!r}", extracted=snippet, source=source
-        )
+    found = _number_answer(c, extract, _ORDER[:-1], "no answer found")
+    if isinstance(found, Outcome):
+        return found
+    snippet, source, pred = found
     ok = pred.value.denominator == 1 and not pred.decimal and not pred.percent
     why = "an integer" if ok else "not an integer"
     return Outcome.ok(

@@ -387,3 +387,83 @@ def test_registered_and_cheapness() -> None:
     assert rewardkit.get("math_equal").cheap is False
     assert rewardkit.get("number_match").cheap is True
     assert rewardkit.get("int_answer").cheap is True
+
+
+class TestSpamAndNegation:
+    """Repeated answer blocks and negated answers are UNPARSEABLE in all three rewards."""
+
+    REWARDS = (math_equal, number_match, int_answer)
+
+    @pytest.mark.parametrize(
+        ("completion", "why"),
+        [
+            ("<answer>96</answer><reasoning>" * 40, "repeated answer blocks"),
+            ("<answer>96</answer><answer>96</answer>", "repeated answer blocks"),
+            ("<answer>96</answer><reasoning>x<answer>96</answer>", "repeated answer blocks"),
+            ("<answer>\\boxed{96}</answer><reasoning>" * 5, "repeated answer blocks"),
+            ("<reasoning>r</reasoning><answer>96", "unbalanced answer tags"),
+            ("<answer>96</answer></answer>", "repeated answer blocks"),
+            ("\\boxed{96} " * 40, "repeated \\boxed{} answers"),
+            ("<reasoning>r</reasoning>\n<answer>\nThe answer is not 96.\n</answer>", "negated"),
+            ("<answer>not 96</answer>", "negated"),
+            ("<answer>x \\neq 96</answer>", "negated"),
+            ("<answer>\u2260 96</answer>", "negated"),
+            ("The answer is not 96.", "negated"),
+            ("The answer isn't 96.", "negated"),
+            ("The answer is definitely not $96$.", "negated"),
+            ("#### not 96", "negated"),
+            ("So it is \\boxed{\\text{not } 96}.", "negated"),
+        ],
+    )
+    def test_unparseable(self, completion: str, why: str) -> None:
+        for rw in self.REWARDS:
+            out = rw.score({"completion": completion, "answer": "96"})
+            assert out.status is Status.UNPARSEABLE and out.score == 0.0, (rw.key, out)
+            if rw is not math_equal or why != "negated":
+                assert why in out.reason, (rw.key, out)
+
+    def test_bare_negated_last_number(self) -> None:
+        out = number_match.score({"completion": "Hmm, it is not 96.", "answer": "96"})
+        assert out.status is Status.UNPARSEABLE and "negated" in out.reason
+        out = number_match.score({"completion": "It isn't equal to 96", "answer": "96"})
+        assert out.status is Status.UNPARSEABLE
+        out = number_match.score({"completion": "Not 4 but 96", "answer": "96"})
+        assert out.score == 1.0  # the negation is not next to the last number
+
+    def test_number_match_prompt_echo(self) -> None:
+        prompt = "A hall has 19 rows of 4 chairs and 38 chairs are taken. How many chairs are free?"
+        out = number_match.score({"completion": prompt, "answer": "38", "prompt": prompt})
+        assert out.status is Status.UNPARSEABLE and out.extras["source"] == "echo"
+        ok = number_match.score({"completion": "There are 38.", "answer": "38", "prompt": prompt})
+        assert ok.score == 1.0
+
+    @pytest.mark.parametrize(
+        "completion",
+        [
+            "<reasoning>r</reasoning>\n<answer>\n96\n</answer>\n",
+            "<think>r</think>\n<answer>96</answer>",
+            "step</think><answer>96</answer>",  # prefilled <think>
+            # a dangling reasoning block after the answer hides nothing to count
+            "<answer>96</answer><reasoning>let me double-check",
+            # a closed reasoning block may mention the answer tags
+            "<think>Format: <answer>N</answer>. <answer>?</think><answer>96</answer>",
+            "\\boxed{96} and again \\boxed{96}",
+            "The answer is 96, not 95.",
+            "The answer is 96, which is not prime.",
+            "Not counting the 4 red chairs, there are 96 \\boxed{96}",
+        ],
+    )
+    def test_still_passes(self, completion: str) -> None:
+        for rw in (math_equal, number_match):
+            out = rw.score({"completion": completion, "answer": "96"})
+            assert out.status is Status.OK and out.score == 1.0, (rw.key, out)
+        assert int_answer.score({"completion": completion}).score == 1.0
+
+    def test_negated_gold_allows_negated_answer(self) -> None:
+        out = math_equal.score({"completion": "<answer>$x \\neq 5$</answer>", "answer": "x != 5"})
+        assert out.score == 1.0, out
+        out = math_equal.score({"completion": "<answer>$x = 5$</answer>", "answer": "x != 5"})
+        assert out.score == 0.0, out
+
+    def test_versions_bumped(self) -> None:
+        assert (math_equal.version, number_match.version, int_answer.version) == ("2", "2", "2")
