@@ -22,6 +22,7 @@ __all__ = [
     "MAX_EXPONENT",
     "MAX_NUMBER_CHARS",
     "ParsedNumber",
+    "has_math_beyond_number",
     "numbers_equal",
     "parse_number",
     "parse_number_ex",
@@ -99,6 +100,67 @@ _MIXED_TEX_RE = re.compile(
 )
 _DECIMAL_COMMA_RE = re.compile(r"(?P<i>\d+),(?P<f>\d+)")
 
+# -- what a plain number may contain ------------------------------------------------------
+
+#: LaTeX commands that may appear in a plain number: fractions, ``\times``/``\cdot`` (for
+#: ``1.5 \times 10^{3}``; any other use leaves text that does not parse), unit text,
+#: spacing, delimiters, boxes, degrees. Any other command (``\sqrt``, ``\pi``, ``\log``,
+#: ``\infty``, ...) makes the text a formula, not a number.
+_PLAIN_COMMANDS = frozenset(
+    {
+        "frac",
+        "dfrac",
+        "tfrac",
+        "cfrac",
+        "times",
+        "cdot",
+        "text",
+        "textrm",
+        "textnormal",
+        "textbf",
+        "textit",
+        "mbox",
+        "mathrm",
+        "mathbf",
+        "operatorname",
+        "boxed",
+        "fbox",
+        "quad",
+        "qquad",
+        "left",
+        "right",
+        "circ",
+        "degree",
+        "displaystyle",
+    }
+)
+_COMMAND_RE = re.compile(r"\\([A-Za-z]+|.?)", re.DOTALL)
+_PLAIN_SYMBOL_COMMANDS = frozenset("%$,!;: ()[]")
+# Words and symbols of functions and constants: "100 pi" is not "100 of unit pi".
+_FORMULA_WORD_RE = re.compile(
+    r"[\u03c0\u221a\u221b\u221c\u221e]"  # π √ ∛ ∜ ∞
+    r"|(?<![^\W\d_])(?:sqrt|cbrt|root|pi|infinity|inf|log|ln|exp|sin|cos|tan|arcsin|arccos|arctan)"
+    r"(?![^\W\d_])",
+    re.IGNORECASE,
+)
+
+
+def has_math_beyond_number(text: str) -> bool:
+    """Whether ``text`` holds a LaTeX command, function or constant that no plain number has.
+
+    ``\\sqrt{90}``, ``100\\pi``, ``100 pi``, ``√90`` and ``\\log 5`` do; ``\\frac{3}{4}``,
+    ``1.5 \\times 10^{3}``, ``45\\%``, ``\\$5``, ``1{,}000`` and ``5\\text{ cm}`` do not.
+
+    Example:
+        >>> has_math_beyond_number(r"\\sqrt{90}"), has_math_beyond_number(r"\\dfrac{3}{4}")
+        (True, False)
+    """
+    for m in _COMMAND_RE.finditer(text):
+        name = m.group(1)
+        if name not in (_PLAIN_COMMANDS if name[:1].isalpha() else _PLAIN_SYMBOL_COMMANDS):
+            return True
+    return _FORMULA_WORD_RE.search(text) is not None
+
 
 def _clean(text: str, units: bool = True) -> tuple[str, bool]:
     """Strip wrappers, spacing commands, unit text and the percent sign."""
@@ -166,7 +228,9 @@ def parse_number_ex(text: str, *, units: bool = True) -> ParsedNumber | None:
 
     Trailing units are ignored ("18 dollars", "15 cm^2", "3 apples"), so is a
     currency sign in front or behind. Anything else left over (a second number,
-    an operator) makes the text "not a number". With ``units=False`` (formula
+    an operator) makes the text "not a number", and so does any LaTeX command,
+    function or constant that a plain number does not use (``\\sqrt{90}``,
+    ``100\\pi``, ``100 pi``: see :func:`has_math_beyond_number`). With ``units=False`` (formula
     context) only units inside ``\\text{}``/``\\mbox{}`` are dropped, any other
     trailing letter refuses the text (``3x`` is not "3 of unit x"), and a comma
     is never a decimal comma (``-2,1`` is a list of two roots, not -2.1).
@@ -180,6 +244,8 @@ def parse_number_ex(text: str, *, units: bool = True) -> ParsedNumber | None:
         True
     """
     if not isinstance(text, str) or len(text) > MAX_NUMBER_CHARS:
+        return None
+    if has_math_beyond_number(text):
         return None
     s, percent = _clean(text, units)
     if not s or len(s) > MAX_NUMBER_CHARS:

@@ -8,8 +8,10 @@
   shotgun lists of candidates, prompt echoes, empty answer tags, repeated
   answer blocks, negated answers ("the answer is not 96"), and an answer
   that appears only inside ``<think>`` all score 0.
-* ``number_match`` and ``int_answer`` never touch sympy: they are pure,
-  bounded and cheap, so the engine may run them inline.
+* ``number_match`` and ``int_answer`` are pure, bounded and cheap, so the engine
+  may run them inline: plain numbers never touch sympy. A number inside a
+  formula (``\\sqrt{90}``, ``100\\pi``, ``9 \\cdot 10``) is never read as that
+  number; such an answer or gold goes through the bounded math parser instead.
 
 Statuses: no answer found, or one that cannot be parsed → ``UNPARSEABLE``
 (score 0.0); a missing or unparseable gold answer → ``NOT_APPLICABLE`` (score
@@ -39,6 +41,7 @@ Guards shared by all three rewards (each → ``UNPARSEABLE``, score 0.0):
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import Any, Literal
 
@@ -53,7 +56,13 @@ from ..parsers._answers import (
     extract_last_number,
     final_answer,
 )
-from ..parsers._numbers import ParsedNumber, numbers_equal, parse_number_ex
+from ..parsers._mathparse import MathValue, NumberValue, RelationValue, ScalarValue
+from ..parsers._numbers import (
+    ParsedNumber,
+    has_math_beyond_number,
+    numbers_equal,
+    parse_number_ex,
+)
 from ..parsers._xml import count_blocks, extract_tag
 
 __all__ = ["int_answer", "math_equal", "number_match"]
@@ -327,26 +336,57 @@ def _extract(text: str, source: str) -> str | None:
 _NUM_TOKEN_RE = re.compile(
     r"-?\$?\d[\d,]*(?:\.\d+)?(?:[eE][-+]?\d{1,4})?%?|-?\.\d+|\\[dt]?frac\{[^{}]{1,40}\}\{[^{}]{1,40}\}"
 )
+# Right before a number: it is an argument, exponent or subscript ("\sqrt{90}", "2^10").
+_FORMULA_BEFORE_RE = re.compile(r"[\^_{\u221a\u221b\u221c]$|\\(?:times|cdot)$|[*\u00d7]$")
+# Right after a number: an exponent, a constant or an operator ("90^2", "100\pi", "9 \cdot 10").
+_FORMULA_AFTER_RE = re.compile(r"^(?:[\^_\u03c0\u221a*\u00d7]|\\(?:times|cdot)(?![A-Za-z]))")
+
+
+def _formula_around(text: str, start: int, end: int) -> str | None:
+    """The formula a number token at ``text[start:end]`` sits in (its neighbouring words
+    joined, ``$`` and sentence punctuation stripped), or ``None`` when it stands alone:
+    ``90`` in ``x = \\sqrt{90}.`` or ``100`` in ``$100 \\pi$`` is not a plain number."""
+    left = re.search(r"\S*\s*$", text[max(0, start - 80) : start])
+    right = re.match(r"\s*\S*", text[end : end + 80])
+    before = left.group(0) if left else ""
+    after = right.group(0) if right else ""
+    b, a = before.strip(), after.strip()
+    b_math = has_math_beyond_number(b) or _FORMULA_BEFORE_RE.search(b) is not None
+    a_math = has_math_beyond_number(a) or _FORMULA_AFTER_RE.match(a) is not None
+    if not (b_math or a_math):
+        return None
+    # A neighbouring word joins the formula when it is math or touches the number.
+    if not (b_math or before == b):
+        before = ""
+    if not (a_math or after == a):
+        after = ""
+    chunk = (before + text[start:end] + after).strip()
+    chunk = re.sub(r"^[*$\s]+|[*$\s.,;:!?]+$", "", chunk)
+    return chunk or None
 
 
 def _read_number(snippet: str, source: str) -> ParsedNumber | None:
     """The number a snippet states. A marker snippet holding several numbers is refused
     (``<answer>1, 2, 3</answer>`` is a shotgun), except after "the answer is", where the
-    number comes first and an explanation may follow."""
+    number comes first and an explanation may follow. A number inside a formula
+    (``\\sqrt{90}``, ``100\\pi``, ``9 \\cdot 10``) is not read as that number."""
     whole = parse_number_ex(snippet)
     if whole is not None:
         return whole
-    tokens = _NUM_TOKEN_RE.findall(snippet[:500])
+    tokens = list(itertools.islice(_NUM_TOKEN_RE.finditer(snippet[:500]), 2))
     if not tokens:
         return None
     if len(tokens) > 1 and source not in ("answer_is", "last_number"):
         return None
-    return parse_number_ex(tokens[0].rstrip(","))
+    first = tokens[0]
+    if _formula_around(snippet, first.start(), first.end()) is not None:
+        return None
+    return parse_number_ex(first.group(0).rstrip(","))
 
 
 def _find_number(
     text: str, extract: str, order: tuple[str, ...]
-) -> tuple[str | None, str, ParsedNumber | None]:
+) -> tuple[str | None, str, ParsedNumber | None, str | None]:
     sources = order if extract == "auto" else (extract,)
     for source in sources:
         snippet = _extract(text, source)
@@ -354,24 +394,70 @@ def _find_number(
             continue
         snippet = snippet.strip()
         if not snippet:
-            return "", source, None
-        return snippet, source, _read_number(snippet, source)
-    return None, "none", None
+            return "", source, None, None
+        if source == "last_number":
+            at = text.rfind(snippet)
+            inside = _formula_around(text, at, at + len(snippet)) if at >= 0 else None
+            if inside is not None:
+                return snippet, source, None, inside
+        pred = _read_number(snippet, source)
+        return snippet, source, pred, (snippet if pred is None else None)
+    return None, "none", None, None
+
+
+def _numeric_value(v: MathValue | None) -> bool:
+    """Whether a parsed answer states one number: a constant, or ``x = <constant>``."""
+    if isinstance(v, NumberValue):
+        return True
+    if isinstance(v, ScalarValue):
+        return not getattr(v.expr, "free_symbols", True)
+    if isinstance(v, RelationValue):
+        return all(op == "=" for op in v.ops) and _numeric_value(v.sides[-1])
+    return False
+
+
+def _parse_numeric(text: str | None, *, cached: bool = False) -> MathValue | None:
+    """``text`` parsed by the bounded math parser when it states one number, else ``None``
+    (``cached`` for gold answers, which repeat across a group)."""
+    if text is None:
+        return None
+    boxes = extract_boxed_all(text, limit=2)
+    if len(boxes) > 1:  # "\\boxed{-12} \\boxed{0}" is a shotgun, not a product
+        return None
+    if boxes:
+        text = boxes[0]
+    from ..parsers._mathequal import parse_answer
+    from ..parsers._mathparse import parse_math
+
+    value = parse_answer(text) if cached else parse_math(text)
+    return value if _numeric_value(value) else None
 
 
 def _number_answer(
     c: Completion, extract: str, order: tuple[str, ...], missing: str
-) -> Outcome | tuple[str, str, ParsedNumber]:
-    """The stated number of ``c`` as (snippet, source, number), or the ``UNPARSEABLE`` outcome:
-    spam, no answer (``missing``), no single number, or a negated one."""
+) -> Outcome | tuple[str, str, ParsedNumber | MathValue]:
+    """The stated number of ``c`` as (text, source, number), or the ``UNPARSEABLE`` outcome:
+    spam, no answer (``missing``), no single number, or a negated one. An answer that is
+    not a plain number (``\\sqrt{90}``, ``9 \\cdot 10``) comes back parsed by the math
+    parser, with the formula as its text, when it states one constant."""
     spam = _spam(c)
     if spam is not None:
         return Outcome.unparseable(spam, extracted=None, source="spam")
     text = c.answer_text
-    snippet, source, pred = _find_number(text, extract, order)
+    snippet, source, pred, formula = _find_number(text, extract, order)
     if snippet is None:
         return Outcome.unparseable(missing, extracted=None, source=source)
+    value: ParsedNumber | MathValue | None = pred
     if pred is None:
+        value = _parse_numeric(formula)
+        if value is None and source == "answer_is" and formula is not None:
+            formula = _leading_math(formula)
+            value = _parse_numeric(formula)
+    if value is None:
+        if _DIGIT_RE.search(snippet) and _negated(snippet, source, text):
+            return Outcome.unparseable(
+                f"negated answer {_short(snippet)!r}", extracted=snippet, source=source
+            )
         return Outcome.unparseable(
             f"no single number in {_short(snippet)!r}", extracted=snippet, source=source
         )
@@ -379,10 +465,28 @@ def _number_answer(
         return Outcome.unparseable(
             f"negated answer {_short(snippet)!r}", extracted=snippet, source=source
         )
-    return snippet, source, pred
+    if pred is None and formula is not None:
+        snippet = formula
+    return snippet, source, value
 
 
-@reward(range=(0, 1), version="2", cheap=True)
+def _gold_number(gold_text: str) -> ParsedNumber | MathValue | None:
+    """The gold as a plain number, else (``\\sqrt{90}``, ``100\\pi``) as the constant the
+    math parser reads, else ``None``."""
+    gold = parse_number_ex(gold_text)
+    if gold is not None:
+        return gold
+    if len(gold_text) <= 40 and not has_math_beyond_number(gold_text):
+        last = extract_last_number(gold_text)
+        at = gold_text.rfind(last) if last is not None else -1
+        if last is not None and at >= 0 and _formula_around(gold_text, at, at + len(last)) is None:
+            gold = parse_number_ex(last)
+            if gold is not None:
+                return gold
+    return _parse_numeric(gold_text, cached=True)
+
+
+@reward(range=(0, 1), version="3", cheap=True)
 def number_match(
     completion: Completion,
     answer: Any,
@@ -408,6 +512,13 @@ def number_match(
     :data:`ECHO_MIN_CHARS` characters found verbatim in ``prompt``), whose last
     number may well be the gold. Version 2 added these guards.
 
+    Version 3: a number inside a formula is not that number. A gold that is not
+    a plain number (``\\sqrt{90}``, ``100\\pi``) is compared symbolically, as in
+    :func:`math_equal` (``NOT_APPLICABLE``, "gold answer is not a plain number",
+    when it does not state one constant), so "90" no longer matches
+    ``\\sqrt{90}``; an answer that is not a plain number (``\\frac{90}{1}``,
+    ``9 \\cdot 10``, ``3\\sqrt{10}``) is compared the same way.
+
     Example:
         >>> number_match.score({"completion": "<answer>$1,250</answer>", "answer": "1250"}).score
         1.0
@@ -418,14 +529,13 @@ def number_match(
     """
     c = _completion(completion)
     gold_text = _gold_text(answer)
-    gold = parse_number_ex(gold_text) if gold_text is not None else None
-    if gold is None and gold_text is not None:
-        last = extract_last_number(gold_text)
-        gold = parse_number_ex(last) if last is not None and len(gold_text) <= 40 else None
+    gold = _gold_number(gold_text) if gold_text is not None else None
     if gold is None:
-        return Outcome.not_applicable(
-            f"gold answer {_short(str(answer))!r} is not a number", extracted=None, source="none"
-        )
+        if gold_text is not None and has_math_beyond_number(gold_text):
+            reason = "gold answer is not a plain number"
+        else:
+            reason = f"gold answer {_short(str(answer))!r} is not a number"
+        return Outcome.not_applicable(reason, extracted=None, source="none")
     if _is_echo(c.answer_text, prompt):
         return Outcome.unparseable(
             "the completion echoes the prompt", extracted=None, source="echo"
@@ -434,13 +544,22 @@ def number_match(
     if isinstance(found, Outcome):
         return found
     snippet, source, pred = found
-    ok = numbers_equal(gold, pred, rel_tol=rel_tol, abs_tol=abs_tol)
+    if isinstance(gold, ParsedNumber) and isinstance(pred, ParsedNumber):
+        ok = numbers_equal(gold, pred, rel_tol=rel_tol, abs_tol=abs_tol)
+    else:
+        from ..parsers._mathequal import math_equivalent
+
+        ok = math_equivalent(_as_math(gold), _as_math(pred), rel_tol=rel_tol, abs_tol=abs_tol)
     return Outcome.ok(
         float(ok), _verdict(ok, snippet, str(gold_text)), extracted=snippet, source=source
     )
 
 
-@reward(range=(0, 1), version="2", cheap=True)
+def _as_math(v: ParsedNumber | MathValue) -> MathValue:
+    return NumberValue(v) if isinstance(v, ParsedNumber) else v
+
+
+@reward(range=(0, 1), version="3", cheap=True)
 def int_answer(completion: Completion, *, extract: Extract = "auto") -> Outcome:
     """1.0 if the final answer is an integer (the Unsloth GSM8K notebook's ``int_reward_func``).
 
@@ -451,6 +570,8 @@ def int_answer(completion: Completion, *, extract: Extract = "auto") -> Outcome:
     ``2.5``, ``3/4`` and several numbers do not. The notebook scores 0.5; scale
     this reward with a weight instead. Repeated answer blocks, box spam and a
     negated answer are ``UNPARSEABLE``, as in :func:`number_match` (version 2).
+    Version 3: a formula around a number (``\\sqrt{90}``, ``100\\pi``) is not an
+    integer.
 
     Example:
         >>> int_answer.score({"completion": "<answer>\\n72\\n</answer>"}).score
@@ -463,7 +584,12 @@ def int_answer(completion: Completion, *, extract: Extract = "auto") -> Outcome:
     if isinstance(found, Outcome):
         return found
     snippet, source, pred = found
-    ok = pred.value.denominator == 1 and not pred.decimal and not pred.percent
+    ok = (
+        isinstance(pred, ParsedNumber)
+        and pred.value.denominator == 1
+        and not pred.decimal
+        and not pred.percent
+    )
     why = "an integer" if ok else "not an integer"
     return Outcome.ok(
         float(ok), f"{_short(snippet, 40)!r} is {why}", extracted=snippet, source=source

@@ -466,4 +466,67 @@ class TestSpamAndNegation:
         assert out.score == 0.0, out
 
     def test_versions_bumped(self) -> None:
-        assert (math_equal.version, number_match.version, int_answer.version) == ("2", "2", "2")
+        assert (math_equal.version, number_match.version, int_answer.version) == ("2", "3", "3")
+
+
+class TestNumberInsideFormula:
+    """A number inside a formula (``\\sqrt{90}``, ``100\\pi``) is not that number."""
+
+    @pytest.mark.parametrize(
+        ("completion", "gold", "score"),
+        [
+            ("<answer>90</answer>", r"\sqrt{90}", 0.0),
+            ("<answer>100</answer>", r"100\pi", 0.0),
+            (r"<answer>\sqrt{90}</answer>", "90", 0.0),
+            (r"<answer>100\pi</answer>", "100", 0.0),
+            (r"\boxed{100\pi}", "100", 0.0),
+            ("<answer>100 pi</answer>", "100", 0.0),
+            (r"The answer is $\sqrt{90}$, since 9 * 10 = 90.", "90", 0.0),
+            (r"So we get $x = \sqrt{90}$.", "90", 0.0),
+            (r"The area is $100 \pi$ square units.", "100", 0.0),
+            # symbolic fallback: same value, other form
+            (r"<answer>\sqrt{90}</answer>", r"\sqrt{90}", 1.0),
+            (r"<answer>3\sqrt{10}</answer>", r"\sqrt{90}", 1.0),
+            (r"<answer>100\pi</answer>", r"100\pi", 1.0),
+            (r"The area is $100 \pi$ square units.", r"100\pi", 1.0),
+            (r"<answer>\frac{90}{1}</answer>", "90", 1.0),
+            (r"<answer>9 \cdot 10</answer>", "90", 1.0),
+            (r"<answer>9 \times 10</answer>", "90", 1.0),
+            (r"So we get $x = \sqrt{8100}$.", "90", 1.0),
+            (r"The answer is 90, since \sqrt{8100} = 90.", "90", 1.0),
+            ("<answer>1.5 \\times 10^{3}</answer>", "1500", 1.0),
+        ],
+    )
+    def test_number_match(self, completion: str, gold: str, score: float) -> None:
+        out = number_match.score({"completion": completion, "answer": gold})
+        assert out.status is Status.OK and out.score == score, out
+
+    def test_number_match_gold_not_a_number(self) -> None:
+        out = number_match.score({"completion": "<answer>1</answer>", "answer": r"(1, \sqrt{2})"})
+        assert out.status is Status.NOT_APPLICABLE
+        assert out.reason == "gold answer is not a plain number"
+        out = number_match.score({"completion": "<answer>x</answer>", "answer": r"\sqrt{2}"})
+        assert out.status is Status.UNPARSEABLE
+
+    def test_number_match_formula_shotgun(self) -> None:
+        row = {"completion": r"<answer>\boxed{-12} \boxed{0} \boxed{965}</answer>", "answer": "0"}
+        assert number_match.score(row).score == 0.0
+
+    @pytest.mark.parametrize(
+        ("completion", "score"),
+        [
+            (r"<answer>\sqrt{90}</answer>", 0.0),
+            (r"<answer>100\pi</answer>", 0.0),
+            ("<answer>100 pi</answer>", 0.0),
+            ("<answer>100π</answer>", 0.0),
+            (r"\boxed{100\pi}", 0.0),
+            (r"The answer is \sqrt{90}.", 0.0),
+            (r"<answer>\frac{90}{1}</answer>", 1.0),
+            (r"<answer>90\text{ cm}</answer>", 1.0),
+        ],
+    )
+    def test_int_answer(self, completion: str, score: float) -> None:
+        out = int_answer.score({"completion": completion})
+        assert out.status is Status.OK and out.score == score, out
+        if not score:
+            assert "not an integer" in out.reason

@@ -9,6 +9,7 @@ import pytest
 from rewardkit.parsers._numbers import (
     MAX_DIGITS,
     ParsedNumber,
+    has_math_beyond_number,
     numbers_equal,
     parse_number,
     parse_number_ex,
@@ -126,3 +127,50 @@ def _n(v: str, **kw: bool) -> ParsedNumber:
 )
 def test_numbers_equal(gold: str, pred: str, kw: dict[str, float], expected: bool) -> None:
     assert numbers_equal(_n(gold), _n(pred), **kw) is expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        r"\sqrt{90}",
+        r"100\pi",
+        "100 pi",
+        "100π",
+        "√90",
+        "sqrt(90)",
+        r"3\sqrt{2}",
+        r"\log 5",
+        r"5 \infty",
+        r"\boxed{100\pi}",
+        r"5\text{ pi}",
+        "100 PI",
+    ],
+)
+def test_formula_is_not_a_plain_number(text: str) -> None:
+    assert has_math_beyond_number(text)
+    assert parse_number_ex(text) is None
+    assert parse_number_ex(text, units=False) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        (r"\frac{90}{1}", Fraction(90)),
+        (r"\dfrac{3}{4}", Fraction(3, 4)),
+        (r"\tfrac{1}{2}", Fraction(1, 2)),
+        (r"1.5 \times 10^{3}", Fraction(1500)),
+        (r"2 \cdot 10^{2}", Fraction(200)),
+        (r"45\%", Fraction(45)),
+        (r"\$18", Fraction(18)),
+        (r"5\,000", Fraction(5000)),
+        (r"5\!000", Fraction(5000)),
+        ("1{,}000", Fraction(1000)),
+        (r"5\text{ cm}", Fraction(5)),
+        (r"\boxed{7}", Fraction(7)),
+        ("5 pints", Fraction(5)),
+        ("3 spines", Fraction(3)),
+    ],
+)
+def test_plain_number_latex_still_parses(text: str, value: Fraction) -> None:
+    assert not has_math_beyond_number(text)
+    assert parse_number(text) == value
