@@ -1,0 +1,451 @@
+"""A pool of warm worker processes that enforces limits from outside the reward.
+
+Why processes, and why the parent enforces the limits: a reward stuck in a C
+loop (``sum(range(10**12))``, a sympy exponent tower) holds the GIL, so no thread
+and no signal handler in that process can stop it, and ``SIGALRM`` only works on
+the main thread anyway (math-verify#50). Killing the process from outside works
+for any reward, sync or async, in any calling thread or event loop, and installs
+no signal handler in the caller.
+
+Design:
+
+* one *slot* per worker: a thread in the caller that owns one worker process
+  and a pipe to it. Slot threads take *pieces* (chunks of a task) from one
+  bounded queue; a caller submitting faster than the pool drains waits.
+* workers are started by forkserver (spawn where that is missing), never by
+  forking the caller, so a large trainer process is never copied and no lock
+  held by another thread is inherited.
+* each worker reports the start time of the sample it is running through shared
+  memory; the slot waits on the pipe and the process sentinel until that
+  sample's deadline, then kills the worker (SIGKILL) and starts a new one.
+* after a timeout or crash the culprit row gets ``TIMEOUT``/``ERROR``; the rest of
+  the chunk goes back to the front of the queue, so only the culprit pays.
+"""
+
+from __future__ import annotations
+
+import functools
+import multiprocessing
+import pickle
+import signal
+import sys
+import threading
+import time
+import weakref
+from collections import deque
+from concurrent.futures import Future
+from multiprocessing.connection import Connection, wait
+from multiprocessing.context import BaseContext
+from multiprocessing.process import BaseProcess
+from typing import Any
+
+from .._outcome import Outcome
+from .._reward import Reward
+from ._executor import ExecutorConfig, Task, TaskResult
+from ._launch import new_process
+from ._worker import unpack, worker_main
+
+__all__ = ["LOAD_TIMEOUT_S", "ProcessExecutor", "start_method"]
+
+#: Time a worker may take to rebuild a reward (imports) before its first sample.
+LOAD_TIMEOUT_S = 120.0
+#: How often the progress array is checked while a worker is still loading.
+_LOAD_POLL_S = 0.01
+#: A piece that kills its worker before any sample starts is retried this often.
+_MAX_START_ATTEMPTS = 3
+
+
+def start_method() -> str:
+    """``forkserver`` where available (fast, pre-imported children), else ``spawn``."""
+    methods = multiprocessing.get_all_start_methods()
+    return "forkserver" if "forkserver" in methods else "spawn"
+
+
+def _describe_exit(code: int | None) -> str:
+    if code is None:
+        return "stopped responding"
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        if name == "SIGKILL":
+            return "was killed (signal SIGKILL, possibly by the out-of-memory killer)"
+        return f"crashed (signal {name})"
+    return f"exited with code {code}"
+
+
+class _Job:
+    """One submitted task: collects outcomes from however many pieces it was split into."""
+
+    __slots__ = ("task", "blob", "outcomes", "latencies", "remaining", "future", "lock")
+
+    def __init__(self, task: Task, blob: bytes) -> None:
+        self.task = task
+        self.blob = blob
+        n = len(task.rows)
+        self.outcomes: list[Outcome | None] = [None] * n
+        self.latencies: list[float | None] = [None] * n
+        self.remaining = n
+        self.future: Future[TaskResult] = Future()
+        self.lock = threading.Lock()
+
+    def fill(self, pos: int, outcome: Outcome, latency: float | None) -> None:
+        """Record one row; idempotent, so a row re-run after a failure is counted once."""
+        with self.lock:
+            if self.outcomes[pos] is not None or self.future.done():
+                return
+            self.outcomes[pos] = outcome
+            self.latencies[pos] = latency
+            self.remaining -= 1
+            done = self.remaining == 0
+        if done:
+            outs = [o for o in self.outcomes if o is not None]
+            self.future.set_result(TaskResult(outs, list(self.latencies)))
+
+    def fail_rest(self, positions: list[int], reason: str) -> None:
+        for pos in positions:
+            self.fill(pos, Outcome.error(reason), None)
+
+
+class _Piece:
+    __slots__ = ("job", "positions", "attempts")
+
+    def __init__(self, job: _Job, positions: list[int], attempts: int = 0) -> None:
+        self.job = job
+        self.positions = positions
+        self.attempts = attempts
+
+
+class _Slot:
+    """One worker process, its pipe and its shared progress array."""
+
+    def __init__(self, pool: _Pool, number: int) -> None:
+        self.pool = pool
+        self.number = number
+        self.lock = threading.Lock()
+        self.progress: Any = pool.ctx.RawArray("d", 2)  # type: ignore[attr-defined]
+        self.proc: BaseProcess | None = None
+        self.conn: Connection | None = None
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.is_alive()
+
+    def start(self) -> None:
+        with self.lock:
+            if self.pool.closed:
+                raise RuntimeError("the scorer was closed")
+            ours, theirs = self.pool.ctx.Pipe(duplex=True)
+            proc = new_process(
+                self.pool.ctx,
+                target=worker_main,
+                args=(
+                    theirs,
+                    self.progress,
+                    self.pool.cfg.memory_mb,
+                    list(sys.path),
+                    self.pool.warm,
+                ),
+                name=f"rewardkit-worker-{self.number}",
+                daemon=True,
+            )
+            proc.start()
+            theirs.close()
+            self.proc, self.conn = proc, ours
+
+    def kill(self) -> int | None:
+        """SIGKILL the worker (if running), reap it and return its exit code."""
+        with self.lock:
+            proc, conn = self.proc, self.conn
+            self.proc = self.conn = None
+        code = None
+        if proc is not None:
+            if proc.is_alive():
+                proc.kill()
+            proc.join(5)
+            code = proc.exitcode
+        if conn is not None:
+            conn.close()
+        return code
+
+
+class _Pool:
+    """State shared by the slot threads; kept apart from :class:`ProcessExecutor` so
+    the executor can be garbage-collected (its finalizer then closes the pool)."""
+
+    def __init__(self, cfg: ExecutorConfig, max_pending: int) -> None:
+        self.cfg = cfg
+        self.ctx: BaseContext = multiprocessing.get_context(start_method())
+        if start_method() == "forkserver":
+            # Children of the fork server start with these imported (copy-on-write),
+            # so a respawn after a kill does not pay for importing sympy again.
+            mods = {"rewardkit", "rewardkit.engine._worker"}
+            for rw in cfg.warm:
+                mod = getattr(rw.fn, "__module__", None)
+                if rw.provider != "user" and mod:
+                    mods.add(mod)
+            self.ctx.set_forkserver_preload(sorted(mods))  # type: ignore[attr-defined]
+        self.warm = [pickle.dumps(rw, protocol=pickle.HIGHEST_PROTOCOL) for rw in cfg.warm]
+        self.max_pending = max_pending
+        self.cond = threading.Condition()
+        self.queue: deque[_Piece] = deque()
+        self.live: dict[int, _Job] = {}
+        self.closed = False
+        self.blobs: dict[int, tuple[Reward, bytes]] = {}
+        self.slots = [_Slot(self, i) for i in range(cfg.workers)]
+        self.threads = [
+            threading.Thread(target=self.serve, args=(s,), name=f"rewardkit-slot-{i}", daemon=True)
+            for i, s in enumerate(self.slots)
+        ]
+        for t in self.threads:
+            t.start()
+
+    # -- submission ---------------------------------------------------------------
+    def blob(self, rw: Reward) -> bytes:
+        hit = self.blobs.get(id(rw))
+        if hit is not None and hit[0] is rw:
+            return hit[1]
+        data = pickle.dumps(rw, protocol=pickle.HIGHEST_PROTOCOL)
+        self.blobs[id(rw)] = (rw, data)
+        return data
+
+    def submit(self, task: Task) -> Future[TaskResult]:
+        job = _Job(task, self.blob(task.reward))
+        if not task.rows:
+            job.future.set_result(TaskResult([], []))
+            return job.future
+        with self.cond:
+            while len(self.queue) >= self.max_pending and not self.closed:
+                self.cond.wait()
+            if self.closed:
+                raise RuntimeError("the scorer was closed")
+            self.live[id(job)] = job
+            job.future.add_done_callback(functools.partial(self._forget, id(job)))
+            self.queue.append(_Piece(job, list(range(len(task.rows)))))
+            self.cond.notify_all()
+        return job.future
+
+    def _forget(self, key: int, _future: Future[TaskResult]) -> None:
+        with self.cond:
+            self.live.pop(key, None)
+
+    def requeue(self, piece: _Piece) -> None:
+        """Put unfinished rows back at the front: they belong to a batch already admitted."""
+        with self.cond:
+            self.queue.appendleft(piece)
+            self.cond.notify_all()
+
+    def take(self) -> _Piece | None:
+        with self.cond:
+            while not self.queue and not self.closed:
+                self.cond.wait()
+            if self.closed:
+                return None
+            piece = self.queue.popleft()
+            self.cond.notify_all()
+            return piece
+
+    # -- slot thread ----------------------------------------------------------------
+    def serve(self, slot: _Slot) -> None:
+        try:
+            slot.start()
+        except Exception:  # retried when the first piece arrives
+            pass
+        while True:
+            piece = self.take()
+            if piece is None:
+                break
+            try:
+                self.run(slot, piece)
+            except BaseException as exc:  # never leave a caller waiting on a lost row
+                piece.job.fail_rest(
+                    piece.positions, f"internal engine error ({type(exc).__name__}: {exc})"
+                )
+                slot.kill()
+        slot.kill()
+
+    def run(self, slot: _Slot, piece: _Piece) -> None:
+        job, positions = piece.job, piece.positions
+        task = job.task
+        if not slot.alive():
+            slot.kill()
+            try:
+                slot.start()
+            except Exception as exc:
+                job.fail_rest(positions, f"could not start a worker process ({exc})")
+                return
+        conn, proc = slot.conn, slot.proc
+        assert conn is not None and proc is not None
+        prog = slot.progress
+        prog[1] = time.monotonic()
+        prog[0] = -1.0
+        rows = [task.rows[p] for p in positions]
+        indices = [task.indices[p] for p in positions]
+        try:
+            conn.send(("run", job.blob, rows, indices, task.state))
+        except (OSError, EOFError):  # the worker died while idle: not these rows' fault
+            slot.kill()
+            self._retry(piece, 0, "the worker process died before it started")
+            return
+        except Exception as exc:
+            job.fail_rest(
+                positions,
+                f"rows {indices[0]}..{indices[-1]} could not be sent to a worker process "
+                f"({type(exc).__name__}: {exc})",
+            )
+            return
+        received = 0
+        n = len(positions)
+        while received < n:
+            at = int(prog[0])
+            started = prog[1]
+            limit = LOAD_TIMEOUT_S if at < 0 else self.cfg.timeout
+            left = None if limit is None else started + limit - time.monotonic()
+            if left is not None and left <= 0 and not conn.poll():
+                self._overrun(slot, piece, received, at, limit)
+                return
+            if at < 0 and left is not None:
+                # The load limit is long; poll so the first sample's (shorter) clock
+                # is noticed as soon as the worker starts it.
+                left = min(left, _LOAD_POLL_S)
+            ready = wait([conn, proc.sentinel], timeout=left)
+            if conn in ready:
+                try:
+                    _kind, packed, lats = conn.recv()
+                except (EOFError, OSError):
+                    self._crashed(slot, piece, received, int(prog[0]))
+                    return
+                outs = unpack(packed)
+                for k, (o, lat) in enumerate(zip(outs, lats, strict=True)):
+                    job.fill(positions[received + k], o, lat)
+                received += len(outs)
+            elif proc.sentinel in ready:
+                self._crashed(slot, piece, received, int(prog[0]))
+                return
+
+    def _retry(self, piece: _Piece, received: int, why: str) -> None:
+        rest = piece.positions[received:]
+        if piece.attempts + 1 >= _MAX_START_ATTEMPTS:
+            piece.job.fail_rest(rest, f"{why} (tried {_MAX_START_ATTEMPTS} times)")
+        else:
+            self.requeue(_Piece(piece.job, rest, piece.attempts + 1))
+
+    def _overrun(
+        self, slot: _Slot, piece: _Piece, received: int, at: int, limit: float | None
+    ) -> None:
+        slot.kill()
+        key = piece.job.task.reward.key
+        if at < 0:
+            piece.job.fail_rest(
+                piece.positions[received:],
+                f"the worker did not load reward {key!r} within {LOAD_TIMEOUT_S!r} s",
+            )
+        else:
+            row = piece.job.task.indices[piece.positions[min(at, len(piece.positions) - 1)]]
+            out = Outcome.timeout(
+                f"reward {key!r} timed out after {float(limit or 0)!r} s on row {row}; "
+                "its worker was killed and replaced",
+                limit_s=limit,
+            )
+            self._blame(piece, received, at, out, limit)
+        self._restart(slot)
+
+    def _crashed(self, slot: _Slot, piece: _Piece, received: int, at: int) -> None:
+        conn = slot.conn
+        job = piece.job
+        while conn is not None and received < len(piece.positions):
+            try:  # a result sent just before the worker died still counts
+                if not conn.poll():
+                    break
+                _kind, packed, lats = conn.recv()
+                outs = unpack(packed)
+            except (EOFError, OSError):
+                break
+            for k, (o, lat) in enumerate(zip(outs, lats, strict=True)):
+                job.fill(piece.positions[received + k], o, lat)
+            received += len(outs)
+        code = slot.kill()
+        if received >= len(piece.positions):
+            self._restart(slot)
+            return
+        what = _describe_exit(code)
+        key = job.task.reward.key
+        if at < 0 or at < received:
+            # It died outside any sample (loading the reward or between samples).
+            self._retry(piece, received, f"the worker {what} while loading reward {key!r}")
+        else:
+            row = job.task.indices[piece.positions[at]]
+            out = Outcome.error(
+                f"worker {what} while scoring row {row} with reward {key!r}; "
+                "the worker was replaced",
+                exitcode=code,
+            )
+            self._blame(piece, received, at, out, None)
+        self._restart(slot)
+
+    def _blame(
+        self, piece: _Piece, received: int, at: int, out: Outcome, latency: float | None
+    ) -> None:
+        job, positions = piece.job, piece.positions
+        if job.task.reward.batched and len(positions) - received > 1:
+            # One call scored the whole chunk, so the culprit is unknown: run each row alone.
+            for pos in reversed(positions[received:]):
+                self.requeue(_Piece(job, [pos]))
+            return
+        job.fill(positions[at], out, latency)
+        rest = positions[received:at] + positions[at + 1 :]
+        if rest:
+            self.requeue(_Piece(job, rest))
+
+    def _restart(self, slot: _Slot) -> None:
+        try:
+            slot.start()
+        except Exception:  # run() retries before the next piece
+            pass
+
+    # -- shutdown --------------------------------------------------------------------
+    def close(self) -> None:
+        with self.cond:
+            if self.closed:
+                return
+            self.closed = True
+            live = list(self.live.values())
+            self.queue.clear()
+            self.cond.notify_all()
+        for job in live:
+            if not job.future.done():
+                try:
+                    job.future.set_exception(
+                        RuntimeError("the scorer was closed before this task finished")
+                    )
+                except Exception:  # resolved concurrently by a slot thread
+                    pass
+        for slot in self.slots:
+            slot.kill()
+        me = threading.current_thread()
+        for t in self.threads:
+            if t is not me:
+                t.join(5)
+
+
+class ProcessExecutor:
+    """The local :class:`~rewardkit.engine.Executor`: warm worker processes with hard limits.
+
+    Args:
+        config: workers, per-call timeout, per-worker memory limit and the rewards
+            to pre-load.
+        max_pending: chunks that may wait in the queue before :meth:`submit` blocks.
+    """
+
+    def __init__(self, config: ExecutorConfig, *, max_pending: int | None = None) -> None:
+        if config.workers < 1:
+            raise ValueError(f"workers must be at least 1, got {config.workers}")
+        self.config = config
+        self._pool = _Pool(config, max_pending or 8 * config.workers)
+        self._finalizer = weakref.finalize(self, self._pool.close)
+
+    def submit(self, task: Task) -> Future[TaskResult]:
+        return self._pool.submit(task)
+
+    def close(self) -> None:
+        self._finalizer()

@@ -1,0 +1,260 @@
+"""The worker process: rebuild rewards by reference, score chunks, report back.
+
+Runs in a process started by forkserver or spawn (never a fork of the caller),
+so a reward that segfaults, calls ``os._exit``, spins in C or eats memory takes
+down only this process; the parent notices and replaces it.
+
+Protocol over one duplex :class:`multiprocessing.connection.Connection`:
+
+* parent → worker: ``("run", reward_blob, rows, indices, state)`` or ``("stop",)``;
+* worker → parent: ``("part", outcomes, latencies)`` at most every
+  :data:`FLUSH_S` seconds while a chunk runs, then ``("done", outcomes, latencies)``.
+
+Progress goes through a two-slot shared array instead of the pipe, so per-sample
+bookkeeping costs no system call: slot 1 is the ``time.monotonic()`` at which the
+current sample started, slot 0 its position in the chunk (written after the time,
+so the parent, which reads the position first, never pairs a new position with
+an old time). The parent enforces the deadline from those two numbers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import pickle
+import signal
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from multiprocessing.connection import Connection
+from typing import Any
+
+from .._outcome import Outcome, Status
+from .._reward import Reward
+
+__all__ = ["FLUSH_S", "load_reward", "pack", "unpack", "worker_main"]
+
+#: Partial results are sent at most this often, so a crash mid-chunk loses at most
+#: this much finished work (which the parent re-runs).
+FLUSH_S = 0.05
+
+
+class _RefUnpickler(pickle.Unpickler):
+    """Unpickler that rebuilds rewards defined in the caller's ``__main__`` script.
+
+    In a worker, ``__main__`` is multiprocessing's own module, so a reward from the
+    user's script is loaded from the script's file instead.
+    """
+
+    def find_class(self, module: str, name: str) -> Any:
+        if module == "rewardkit._refs" and name == "_rebuild_attribute":
+            return _rebuild_attribute_here
+        return super().find_class(module, name)
+
+
+def _rebuild_attribute_here(module: str, qualname: str, source: str | None, *rest: Any) -> Any:
+    from .._refs import _rebuild_attribute, load_file_module
+
+    if module in ("__main__", "__mp_main__") and source:
+        # Import the caller's script by path under a private name: its main block
+        # does not run, and multiprocessing's own __main__ is left alone.
+        module = load_file_module(source).__name__
+    return _rebuild_attribute(module, qualname, source, *rest)
+
+
+def load_reward(blob: bytes) -> Reward:
+    """Rebuild a reward pickled (by reference) in the parent."""
+    obj = _RefUnpickler(io.BytesIO(blob)).load()
+    if not isinstance(obj, Reward):
+        raise TypeError(f"expected a Reward, got {type(obj).__name__}")
+    return obj
+
+
+def _limit_memory(memory_mb: int | None) -> None:
+    if memory_mb is None:
+        return
+    try:
+        import resource
+    except ImportError:  # not on POSIX: no address-space limit available
+        return
+    limit = int(memory_mb) * 1024 * 1024
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to SIGKILL this worker when its parent (the fork server) exits."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    except Exception:  # best effort: EOF on the pipe also stops an idle worker
+        pass
+
+
+def _release_fork_server() -> None:
+    """Drop this worker's copy of the fork server's keep-alive pipe.
+
+    Stock forkserver children hold it, so a worker stuck in a C loop would keep
+    the fork server (and, through ``PR_SET_PDEATHSIG``, itself) alive after the
+    caller died. Without it, the fork server exits with the caller and the
+    kernel then kills every worker.
+    """
+    try:
+        from multiprocessing import forkserver
+
+        server: Any = forkserver._forkserver  # type: ignore[attr-defined]
+        fd = server._forkserver_alive_fd
+        if fd is not None:
+            server._forkserver_alive_fd = None
+            os.close(fd)
+    except Exception:  # not started by forkserver, or a CPython without these internals
+        pass
+
+
+def _sendable(outcomes: list[Outcome]) -> list[Outcome]:
+    """Replace outcomes whose extras cannot be pickled by an ERROR that says so."""
+    out: list[Outcome] = []
+    for o in outcomes:
+        try:
+            pickle.dumps(o, protocol=pickle.HIGHEST_PROTOCOL)
+            out.append(o)
+        except Exception as exc:
+            out.append(
+                Outcome.error(
+                    f"the reward's outcome could not be sent back from the worker process "
+                    f"({type(exc).__name__}: {exc}); keep extras JSON-like"
+                )
+            )
+    return out
+
+
+Packed = tuple[float | None, str, str, Any]
+
+
+def pack(outcomes: list[Outcome]) -> list[Packed]:
+    """Outcomes as plain tuples: pickling them costs a fraction of pickling dataclasses."""
+    return [
+        (o.score, o.status.value, o.reason, dict(o.extras) if o.extras else None) for o in outcomes
+    ]
+
+
+def unpack(packed: list[Packed]) -> list[Outcome]:
+    return [Outcome(s, Status(st), r, e or {}) for s, st, r, e in packed]
+
+
+def _send(conn: Connection, kind: str, outcomes: list[Outcome], lats: list[float]) -> None:
+    try:
+        conn.send((kind, pack(outcomes), lats))
+    except (pickle.PicklingError, TypeError, AttributeError):
+        conn.send((kind, pack(_sendable(outcomes)), lats))
+
+
+def _score_one(
+    rw: Reward,
+    row: Mapping[str, Any],
+    state: Mapping[str, Any] | None,
+    index: int,
+    loop: asyncio.AbstractEventLoop | None,
+) -> Outcome:
+    try:
+        if loop is not None:
+            return loop.run_until_complete(rw.ascore_batch([row], state=state, start=index))[0]
+        return rw.score(row, state=state, index=index)
+    except BaseException as exc:  # SystemExit and friends cost one sample, not the worker
+        return Outcome.error(
+            f"reward {rw.key!r} raised {type(exc).__name__} on row {index}: {exc}".rstrip(": "),
+            exception=type(exc).__name__,
+        )
+
+
+def _run_chunk(
+    conn: Connection,
+    progress: Any,
+    rw: Reward,
+    rows: Sequence[Mapping[str, Any]],
+    indices: Sequence[int],
+    state: Mapping[str, Any] | None,
+    loop: asyncio.AbstractEventLoop | None,
+) -> None:
+    n = len(rows)
+    if rw.batched:
+        progress[1] = time.monotonic()
+        progress[0] = 0
+        t0 = time.perf_counter()
+        try:
+            outs = list(rw.score_batch(rows, state=state, start=indices[0] if n else 0))
+        except BaseException as exc:
+            outs = [Outcome.error(f"batched reward {rw.key!r} raised {type(exc).__name__}")] * n
+        per = (time.perf_counter() - t0) / max(n, 1)
+        _send(conn, "done", outs, [per] * n)
+        return
+    outcomes: list[Outcome] = []
+    lats: list[float] = []
+    last = time.monotonic()
+    for i, (row, index) in enumerate(zip(rows, indices, strict=True)):
+        started = time.monotonic()
+        progress[1] = started
+        progress[0] = i
+        t0 = time.perf_counter()
+        outcomes.append(_score_one(rw, row, state, index, loop))
+        lats.append(time.perf_counter() - t0)
+        if i < n - 1 and time.monotonic() - last >= FLUSH_S:
+            _send(conn, "part", outcomes, lats)
+            outcomes, lats = [], []
+            last = time.monotonic()
+    _send(conn, "done", outcomes, lats)
+
+
+def worker_main(
+    conn: Connection,
+    progress: Any,
+    memory_mb: int | None,
+    sys_path: list[str],
+    warm: list[bytes],
+) -> None:
+    """Entry point of a worker process (the target of ``multiprocessing.Process``)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    _release_fork_server()
+    _die_with_parent()
+    for p in reversed(sys_path):
+        if p not in sys.path:
+            sys.path.insert(0, p)
+    _limit_memory(memory_mb)
+    cache: dict[bytes, Reward] = {}
+    for blob in warm:  # pay import costs now, before any sample's clock starts
+        try:
+            cache[blob] = load_reward(blob)
+        except BaseException:  # reported when a task actually needs it
+            pass
+    loop: asyncio.AbstractEventLoop | None = None
+    while True:
+        try:
+            msg = conn.recv()
+        except (EOFError, OSError):
+            return
+        if msg[0] != "run":
+            return
+        _, blob, rows, indices, state = msg
+        rw = cache.get(blob)
+        if rw is None:
+            try:
+                rw = cache[blob] = load_reward(blob)
+            except BaseException as exc:
+                err = Outcome.error(
+                    f"could not rebuild the reward in the worker process "
+                    f"({type(exc).__name__}: {exc})"
+                )
+                _send(conn, "done", [err] * len(rows), [0.0] * len(rows))
+                continue
+        if rw.is_async and not rw.batched and loop is None:
+            loop = asyncio.new_event_loop()
+        _run_chunk(conn, progress, rw, rows, indices, state, loop if rw.is_async else None)
+        del rows, state
