@@ -14,6 +14,8 @@ Example:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ._completion import Completion
 from ._compose import (
     Composite,
@@ -42,7 +44,32 @@ from ._refs import resolve_reference
 from ._registry import available, get, register
 from ._reward import Reward, reward
 
+if TYPE_CHECKING:
+    from .audit import audit
+    from .engine import RewardStats, Scorer, score
+
 __version__ = "0.1.0"
+
+# The engine and the audit pull in multiprocessing machinery; load them on first use
+# so that ``import rewardkit`` stays cheap.
+_LAZY = {
+    "Scorer": "rewardkit.engine",
+    "RewardStats": "rewardkit.engine",
+    "score": "rewardkit.engine",
+    "audit": "rewardkit.audit",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'rewardkit' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Completion",
@@ -53,10 +80,13 @@ __all__ = [
     "Outcome",
     "Reward",
     "RewardDefinitionError",
+    "RewardStats",
     "RewardSpecError",
     "RewardkitError",
+    "Scorer",
     "Status",
     "UnknownRewardError",
+    "audit",
     "available",
     "clip",
     "gate",
@@ -69,6 +99,7 @@ __all__ = [
     "reward",
     "route",
     "scale",
+    "score",
     "threshold",
     "weighted",
     "when",

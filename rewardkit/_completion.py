@@ -12,6 +12,7 @@ work as users expect) with a few lazily computed views on top.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -85,6 +86,7 @@ class Completion(str):
             prompt (detected from the prompt, or from a completion that closes
             ``</think>`` without opening it).
         reasoning_tags: tags treated as reasoning blocks by :attr:`answer_text`.
+        truncated: ``True`` when the text was cut to :data:`MAX_COMPLETION_CHARS`.
 
     Example:
         >>> c = Completion.from_raw("step 1</think> The answer is 4", prompt="<think>")
@@ -107,8 +109,15 @@ class Completion(str):
         prompt: Any = None,
         reasoning_tags: Sequence[str] = DEFAULT_REASONING_TAGS,
     ) -> Completion:
-        if isinstance(raw, Completion):
-            return raw
+        if isinstance(raw, Completion) and hasattr(raw, "reasoning_tags"):
+            tags_same = tuple(reasoning_tags) == raw.reasoning_tags
+            if tags_same and (prompt is None or raw.prefilled_think):
+                return raw
+            # re-view with the new facts; a prefill seen once stays seen
+            again = cls.from_raw(raw.raw, prompt=prompt, reasoning_tags=reasoning_tags)
+            if raw.prefilled_think and not again.prefilled_think:
+                again.prefilled_think = True
+            return again
         text = to_text(raw)
         truncated = len(text) > MAX_COMPLETION_CHARS
         if truncated:
@@ -125,7 +134,10 @@ class Completion(str):
         return self
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild, (str(self), self.raw, self.prefilled_think, self.reasoning_tags))
+        return (
+            _rebuild,
+            (str(self), self.raw, self.prefilled_think, self.reasoning_tags, self.truncated),
+        )
 
     @property
     def text(self) -> str:
@@ -160,41 +172,49 @@ class Completion(str):
         return None
 
 
-def _rebuild(text: str, raw: Any, prefilled: bool, tags: tuple[str, ...]) -> Completion:
+def _rebuild(
+    text: str, raw: Any, prefilled: bool, tags: tuple[str, ...], truncated: bool = False
+) -> Completion:
     c = Completion(text)
     c.raw = raw
     c.prefilled_think = prefilled
     c.reasoning_tags = tags
-    c.truncated = False
+    c.truncated = truncated
     return c
 
 
+@functools.lru_cache(maxsize=64)
+def _reasoning_patterns(
+    tags: tuple[str, ...],
+) -> tuple[re.Pattern[str], dict[str, re.Pattern[str]]]:
+    alternatives = "|".join(re.escape(t) for t in tags)
+    opener = re.compile(f"<({alternatives})>", re.IGNORECASE)
+    closers = {t.lower(): re.compile(f"</{re.escape(t)}>", re.IGNORECASE) for t in tags}
+    return opener, closers
+
+
 def _split_reasoning(text: str, tags: Sequence[str]) -> tuple[str, str]:
-    """Split ``text`` into (reasoning, answer) with linear-time scanning (no regex backtracking)."""
+    """Split ``text`` into (reasoning, answer) in linear time (tags matched case-insensitively).
+
+    Each search resumes where the previous block ended, and the patterns are
+    plain alternations of literals, so there is no backtracking to exploit.
+    """
+    if not tags:
+        return "", text.strip()
+    opener, closers = _reasoning_patterns(tuple(tags))
     reasoning: list[str] = []
     out: list[str] = []
     pos = 0
-    n = len(text)
-    lowered = text.lower()
-    opens = {t: f"<{t}>" for t in tags}
-    while pos < n:
-        # next opening tag among the configured ones
-        best_at, best_tag = -1, ""
-        for tag, open_tag in opens.items():
-            at = lowered.find(open_tag, pos)
-            if at != -1 and (best_at == -1 or at < best_at):
-                best_at, best_tag = at, tag
-        if best_at == -1:
+    while True:
+        m = opener.search(text, pos)
+        if m is None:
             out.append(text[pos:])
             break
-        out.append(text[pos:best_at])
-        start = best_at + len(opens[best_tag])
-        close = f"</{best_tag}>"
-        end = lowered.find(close, start)
-        if end == -1:
-            reasoning.append(text[start:])
-            pos = n
+        out.append(text[pos : m.start()])
+        close = closers[m.group(1).lower()].search(text, m.end())
+        if close is None:
+            reasoning.append(text[m.end() :])
             break
-        reasoning.append(text[start:end])
-        pos = end + len(close)
+        reasoning.append(text[m.end() : close.start()])
+        pos = close.end()
     return "\n".join(reasoning).strip(), "".join(out).strip()

@@ -467,7 +467,10 @@ class Route(Composite):
         super().bind(columns, where=where)
 
     def _pick(self, row: Mapping[str, Any]) -> RewardLike | None:
-        return self.table.get(row.get(self.by), self.default)
+        try:
+            return self.table.get(row.get(self.by), self.default)
+        except TypeError:  # an unhashable value (a list) matches no key
+            return self.default
 
     def needed(self, row: Mapping[str, Any]) -> list[Reward]:
         node = self._pick(row)
@@ -507,18 +510,26 @@ class When(Composite):
     def range(self) -> tuple[float | None, float | None]:
         return self.child.range
 
-    def _applies(self, row: Mapping[str, Any]) -> bool:
+    def _applies(self, row: Mapping[str, Any]) -> bool | Exception:
         try:
             return bool(self.predicate(row))
-        except Exception:
-            return False
+        except Exception as exc:  # reported by combine(), never read as "false"
+            return exc
 
     def needed(self, row: Mapping[str, Any]) -> list[Reward]:
-        return _needed(self.child, row) if self._applies(row) else []
+        return _needed(self.child, row) if self._applies(row) is True else []
 
     def combine(self, row: Mapping[str, Any], lookup: Lookup) -> Outcome:
-        if not self._applies(row):
-            name = getattr(self.predicate, "__name__", "predicate")
+        applies = self._applies(row)
+        name = getattr(self.predicate, "__name__", "predicate")
+        if isinstance(applies, Exception):
+            return Outcome(
+                None,
+                Status.ERROR,
+                f"{self.name}: predicate {name} raised {type(applies).__name__}: {applies}",
+                {"exception": type(applies).__name__},
+            )
+        if not applies:
             return Outcome(None, Status.NOT_APPLICABLE, f"{name} is false for this row")
         return _eval(self.child, row, lookup)
 

@@ -19,6 +19,7 @@ Hierarchy::
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 __all__ = [
     "DuplicateRewardError",
@@ -32,7 +33,24 @@ __all__ = [
 
 
 class RewardkitError(Exception):
-    """Root of every error rewardkit raises on purpose."""
+    """Root of every error rewardkit raises on purpose.
+
+    Subclasses take keyword arguments, which the default exception pickling
+    cannot replay; :meth:`__reduce__` restores the attributes directly so the
+    errors cross process boundaries (spawned workers) intact.
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_restore_error, (type(self), self.args, dict(self.__dict__)))
+
+
+def _restore_error(
+    cls: type[RewardkitError], args: tuple[Any, ...], state: dict[str, Any]
+) -> RewardkitError:
+    err = cls.__new__(cls, *args)
+    err.args = args
+    err.__dict__.update(state)
+    return err
 
 
 class RewardDefinitionError(RewardkitError, TypeError):

@@ -34,29 +34,12 @@ from ._compose import (
     scale,
     threshold,
 )
-from ._errors import FormulaError, RewardkitError
+from ._errors import FormulaError, RewardkitError, UnknownRewardError
 from ._reward import Reward
 
 __all__ = ["FORMULA_FUNCTIONS", "parse_formula"]
 
 MAX_FORMULA_CHARS = 4000
-
-_ALLOWED_NODES = (
-    ast.Expression,
-    ast.BinOp,
-    ast.UnaryOp,
-    ast.Add,
-    ast.Sub,
-    ast.Mult,
-    ast.Div,
-    ast.USub,
-    ast.UAdd,
-    ast.Constant,
-    ast.Name,
-    ast.Load,
-    ast.Call,
-    ast.keyword,
-)
 
 
 class _Term:
@@ -67,9 +50,13 @@ class _Term:
     def __init__(self, rw: RewardLike) -> None:
         self.reward = rw
 
-    def __call__(self, **options: Any) -> _Term:
+    def __call__(self, *args: Any, **options: Any) -> _Term:
         if not isinstance(self.reward, Reward):
             raise FormulaError("", f"{self.reward.key!r} takes no options")
+        if args:
+            raise FormulaError(
+                "", f"options of {self.reward.name!r} must be given as key=value, not positionally"
+            )
         return _Term(self.reward.configure(**options))
 
     def __add__(self, o: Any) -> _Term:
@@ -137,27 +124,142 @@ def _deny(*_a: Any, **_k: Any) -> NoReturn:
     raise FormulaError("", "attribute, item and iteration access are not allowed in formulas")
 
 
+_FRIENDLY = {
+    ast.Attribute: "attribute access",
+    ast.Subscript: "a subscript",
+    ast.Lambda: "a lambda",
+    ast.ListComp: "a comprehension",
+    ast.SetComp: "a comprehension",
+    ast.DictComp: "a comprehension",
+    ast.GeneratorExp: "a comprehension",
+    ast.Pow: "the ** operator",
+    ast.Compare: "a comparison",
+    ast.BoolOp: "and/or",
+    ast.IfExp: "a conditional expression",
+    ast.NamedExpr: "an assignment expression",
+    ast.Starred: "* unpacking",
+    ast.JoinedStr: "an f-string",
+    ast.Await: "await",
+}
+_OPS = (ast.Add, ast.Sub, ast.Mult, ast.Div)
+_ALLOWED_HELP = (
+    "a formula may use numbers, reward names, + - * / and calls of "
+    + ", ".join(sorted(FORMULA_FUNCTIONS))
+    + " or reward(option=value)"
+)
+
+
+def _refuse(text: str, node: ast.AST) -> NoReturn:
+    what = _FRIENDLY.get(type(node), type(node).__name__)
+    raise FormulaError(text, f"{what} is not allowed; {_ALLOWED_HELP}")
+
+
 def _check_syntax(text: str) -> ast.Expression:
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
-        raise FormulaError(text, f"syntax error at column {exc.offset}: {exc.msg}") from None
-    for node in ast.walk(tree):
-        if not isinstance(node, _ALLOWED_NODES):
+        try:
+            module = ast.parse(text, mode="exec")
+        except SyntaxError:
+            raise FormulaError(text, f"syntax error at column {exc.offset}: {exc.msg}") from None
+        if any(isinstance(n, (ast.Import, ast.ImportFrom)) for n in ast.walk(module)):
+            raise FormulaError(
+                text, "imports are not allowed; a formula is one expression"
+            ) from None
+        raise FormulaError(
+            text, "statements are not allowed; a formula is one expression"
+        ) from None
+    _check_expr(text, tree.body)
+    return tree
+
+
+def _check_name(text: str, name: str) -> None:
+    if name.startswith("_"):
+        raise FormulaError(text, f"name {name!r} is not allowed (leading underscore)")
+
+
+def _check_expr(text: str, node: ast.expr) -> None:
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
             raise FormulaError(
                 text,
-                f"{type(node).__name__} is not allowed (only numbers, reward names, + - * / "
-                f"and calls of {', '.join(sorted(FORMULA_FUNCTIONS))} or reward(option=value))",
+                f"constant {node.value!r} is not allowed here (only numbers; strings "
+                "and booleans may be option values)",
             )
-        if isinstance(node, ast.Name) and node.id.startswith("_"):
-            raise FormulaError(text, f"name {node.id!r} is not allowed (leading underscore)")
-        if isinstance(node, ast.Call) and not isinstance(node.func, ast.Name):
+        return
+    if isinstance(node, ast.Name):
+        _check_name(text, node.id)
+        return
+    if isinstance(node, ast.BinOp):
+        if not isinstance(node.op, _OPS):
+            _refuse(text, node.op)
+        _check_expr(text, node.left)
+        _check_expr(text, node.right)
+        return
+    if isinstance(node, ast.UnaryOp):
+        if not isinstance(node.op, (ast.USub, ast.UAdd)):
+            _refuse(text, node.op)
+        _check_expr(text, node.operand)
+        return
+    if isinstance(node, ast.Call):
+        if not isinstance(node.func, ast.Name):
             raise FormulaError(text, "only named rewards and combinators can be called")
-        if isinstance(node, ast.keyword) and node.arg is None:
-            raise FormulaError(text, "** is not allowed")
-        if isinstance(node, ast.Constant) and not isinstance(node.value, (int, float, str, bool)):
-            raise FormulaError(text, f"constant {node.value!r} is not allowed")
-    return tree
+        _check_name(text, node.func.id)
+        if node.args and node.func.id not in FORMULA_FUNCTIONS:
+            raise FormulaError(
+                text,
+                f"{node.func.id!r} called with positional arguments: only "
+                f"{', '.join(sorted(FORMULA_FUNCTIONS))} take arguments, and reward options "
+                "must be given as key=value",
+            )
+        for arg in node.args:
+            _check_expr(text, arg)
+        for kw in node.keywords:
+            if kw.arg is None:
+                raise FormulaError(text, "** is not allowed")
+            _check_name(text, kw.arg)
+            _check_option_value(text, kw.value)
+        return
+    _refuse(text, node)
+
+
+def _check_option_value(text: str, node: ast.expr) -> None:
+    """Keyword values: anything an expression may hold, plus strings, booleans and tuples."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, (str, bool)):
+        return
+    if isinstance(node, (ast.Tuple, ast.List)):
+        for elt in node.elts:
+            if isinstance(elt, ast.Name):
+                _check_name(text, elt.id)
+            elif not (
+                isinstance(elt, ast.Constant) and isinstance(elt.value, (str, int, float, bool))
+            ):
+                raise FormulaError(text, "tuple options may hold only literals and bare words")
+        return
+    _check_expr(text, node)
+
+
+def _bare_words_to_strings(tree: ast.Expression) -> None:
+    """``xml_format(mode=strict, tags=(think, answer))``: bare option words are strings.
+
+    Keyword values of *reward* calls and ``route(by=...)`` are turned into strings;
+    other combinator keywords (``route(math=math_equal)``, ``gate(..., at=0.5)``)
+    keep their names, which resolve to rewards.
+    """
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
+            continue
+        combinator = node.func.id in FORMULA_FUNCTIONS
+        for kw in node.keywords:
+            if combinator and not (node.func.id == "route" and kw.arg == "by"):
+                continue
+            if isinstance(kw.value, ast.Name):
+                kw.value = ast.Constant(kw.value.id)
+            elif isinstance(kw.value, (ast.Tuple, ast.List)):
+                kw.value = ast.Tuple(
+                    [ast.Constant(e.id) if isinstance(e, ast.Name) else e for e in kw.value.elts],
+                    ast.Load(),
+                )
 
 
 def parse_formula(
@@ -185,11 +287,8 @@ def parse_formula(
     if len(text) > MAX_FORMULA_CHARS:
         raise FormulaError(text[:80] + "...", f"longer than {MAX_FORMULA_CHARS} characters")
     tree = _check_syntax(text)
-    # A bare word as an option value is a string: xml_format(mode=strict).
-    for node in ast.walk(tree):
-        if isinstance(node, ast.keyword) and isinstance(node.value, ast.Name):
-            node.value = ast.Constant(node.value.id)
-    source = ast.unparse(tree)
+    _bare_words_to_strings(tree)
+    source = ast.unparse(ast.fix_missing_locations(tree))
     result = compile_restricted_eval(source, "<formula>")
     if result.errors or result.code is None:
         raise FormulaError(text, "; ".join(result.errors) or "RestrictedPython refused it")
@@ -209,6 +308,16 @@ def parse_formula(
             continue
         try:
             names[node.id] = _Term(get(node.id))
+        except UnknownRewardError as exc:
+            hint = (
+                f" Did you mean {', '.join(map(repr, exc.suggestions))}?" if exc.suggestions else ""
+            )
+            raise FormulaError(
+                text,
+                f"unknown name {node.id!r}: not a registered reward nor one of the functions "
+                f"{', '.join(sorted(FORMULA_FUNCTIONS))}.{hint} Run `rewardkit list` to see the "
+                "rewards.",
+            ) from exc
         except RewardkitError as exc:
             raise FormulaError(text, str(exc)) from exc
     glb: dict[str, Any] = {
@@ -223,8 +332,8 @@ def parse_formula(
         value = eval(result.code, glb, {})  # restricted bytecode over an allow-listed AST
     except FormulaError as exc:
         raise FormulaError(text, exc.reason) from exc
-    except (RewardkitError, TypeError, ValueError) as exc:
-        raise FormulaError(text, str(exc)) from exc
+    except (RewardkitError, TypeError, ValueError, ArithmeticError) as exc:
+        raise FormulaError(text, f"{type(exc).__name__}: {exc}") from exc
     value = _unwrap(value)
     if not isinstance(value, (Reward, Composite)):
         raise FormulaError(text, "the formula does not mention any reward")

@@ -65,6 +65,8 @@ def parse_reference(text: str) -> tuple[str, dict[str, Any]]:
 def _literal(text: str, node: ast.expr) -> Any:
     if isinstance(node, ast.Name):
         return node.id
+    if isinstance(node, (ast.Tuple, ast.List)):  # tags=(think, answer)
+        return tuple(_literal(text, e) for e in node.elts)
     try:
         return ast.literal_eval(node)
     except ValueError:
@@ -145,19 +147,57 @@ def resolve_reference(text: str) -> Reward:
 
 
 def reduce_reward(rw: Reward) -> tuple[Any, ...]:
+    """Pickle ``rw`` as a reference a fresh process can resolve.
+
+    A reward from a provider that every process discovers on its own (the
+    built-ins, ``rewardkit`` entry points) travels by registered name. Any other
+    reward travels as ``module:attribute`` plus its metadata, found by walking
+    the module for the attribute that holds it; rewards that no import can reach
+    (defined inside a function, lambdas) raise ``TypeError`` at pickling time,
+    not in the worker.
+    """
+    from ._registry import registry
+
     changed = {k: v for k, v in rw.options.items() if rw.option_defaults.get(k) != v}
-    if rw.provider != "user":
+    if registry.portable_by_name(rw):
         return (_rebuild_registered, (rw.name, changed))
     fn = rw.fn
     module = getattr(fn, "__module__", None)
-    qualname = getattr(fn, "__qualname__", "")
-    if module and "<locals>" not in qualname:
-        mod = sys.modules.get(module)
-        source = getattr(mod, "__rewardkit_source__", None) or getattr(mod, "__file__", None)
-        return (_rebuild_attribute, (module, qualname, source, changed, rw.name))
+    qualname = getattr(fn, "__qualname__", "") or ""
+    mod = sys.modules.get(module) if module else None
+    if mod is None or "<locals>" in qualname or "<lambda>" in qualname:
+        raise TypeError(
+            f"reward {rw.name!r} ({rw.defined_at}) is defined inside a function or as a "
+            "lambda and cannot be sent to a worker process; define it at module level"
+        )
+    path = _attribute_path(mod, rw, qualname)
+    source = getattr(mod, "__rewardkit_source__", None) or getattr(mod, "__file__", None)
+    meta = {
+        "name": rw.name,
+        "version": rw.version,
+        "range": rw.range,
+        "description": rw.description,
+        "batched": rw.batched,
+        "cheap": rw.cheap,
+    }
+    return (_rebuild_attribute, (module, path, source, changed, rw.name, meta))
+
+
+def _attribute_path(mod: ModuleType, rw: Reward, qualname: str) -> str:
+    from ._reward import Reward
+
+    obj: Any = mod
+    for part in qualname.split("."):
+        obj = getattr(obj, part, None)
+    if obj is rw.fn or (isinstance(obj, Reward) and obj.fn is rw.fn and obj.name == rw.name):
+        return qualname
+    # @reward(name=...) bound under another attribute, or Reward(fn) kept beside fn
+    for attr, value in vars(mod).items():
+        if isinstance(value, Reward) and value.fn is rw.fn and value.name == rw.name:
+            return attr
     raise TypeError(
-        f"reward {rw.name!r} ({rw.defined_at}) is defined inside a function and cannot be "
-        "sent to a worker process; define it at module level"
+        f"reward {rw.name!r} ({rw.defined_at}) cannot be found as {mod.__name__}.{qualname}; "
+        "bind it to a module-level name so a worker process can import it"
     )
 
 
@@ -168,7 +208,12 @@ def _rebuild_registered(name: str, options: dict[str, Any]) -> Reward:
 
 
 def _rebuild_attribute(
-    module: str, qualname: str, source: str | None, options: dict[str, Any], name: str
+    module: str,
+    qualname: str,
+    source: str | None,
+    options: dict[str, Any],
+    name: str,
+    meta: dict[str, Any] | None = None,
 ) -> Reward:
     from ._reward import Reward
 
@@ -178,6 +223,6 @@ def _rebuild_attribute(
         obj = getattr(obj, part)
     if not isinstance(obj, Reward):
         # the function itself is reachable (e.g. wrapped manually with Reward(fn))
-        obj = Reward(obj, name=name)
+        obj = Reward(obj, **(meta or {"name": name}))
     result: Reward = obj.configure(**options) if options else obj
     return result

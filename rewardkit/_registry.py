@@ -28,6 +28,7 @@ from ._reward import Reward, iter_rewards
 __all__ = ["available", "get", "register", "registry"]
 
 ENTRY_POINT_GROUP = "rewardkit"
+BUILTIN_PLUGIN = "rewardkit.builtins"
 
 
 class PluginLoadWarning(UserWarning):
@@ -55,6 +56,10 @@ class Registry:
         self._user: dict[str, dict[str, Reward]] = {}
         self.load_errors: dict[str, str] = {}
         self._labels: dict[str, str] = {}
+        # plugins every process finds by itself (built-ins, entry points): their
+        # rewards can be pickled by name; rewards from register() cannot
+        self._discoverable: set[str] = {BUILTIN_PLUGIN}
+        self._origin: dict[str, str] = {}
 
     # -- loading -------------------------------------------------------------------
     def _manager(self) -> pluggy.PluginManager:
@@ -64,10 +69,12 @@ class Registry:
                 pm.add_hookspecs(hookspecs)
                 from . import rewards as builtin
 
-                pm.register(builtin, name="rewardkit.builtins")
+                pm.register(builtin, name=BUILTIN_PLUGIN)
                 self._load_entry_points(pm)
+                # collect before publishing pm: a duplicate raises on every lookup,
+                # instead of once and then leaving an empty registry behind
+                self._collect(pm)
                 self._pm = pm
-                self._collect()
             return self._pm
 
     def _load_entry_points(self, pm: pluggy.PluginManager) -> None:
@@ -86,19 +93,21 @@ class Registry:
                 )
                 continue
             pm.register(_as_plugin(plugin), name=ep.name)
+            self._discoverable.add(ep.name)
             dist = getattr(ep, "dist", None)
             if dist is not None:
                 self._labels[ep.name] = f"{dist.metadata['Name']} {dist.version}"
 
     def _provider_label(self, plugin_name: str) -> str:
-        if plugin_name == "rewardkit.builtins":
+        if plugin_name == BUILTIN_PLUGIN:
             return "rewardkit (built-in)"
         return self._labels.get(plugin_name, plugin_name)
 
-    def _collect(self) -> None:
-        assert self._pm is not None
+    def _collect(self, pm: pluggy.PluginManager) -> None:
         by_name: dict[str, Reward] = {}
-        for impl in self._pm.hook.rewardkit_rewards.get_hookimpls():
+        origin: dict[str, str] = {}
+        labels: dict[str, str] = {}
+        for impl in pm.hook.rewardkit_rewards.get_hookimpls():
             label = self._provider_label(impl.plugin_name)
             provided: list[Any] = list(impl.function() or [])  # type: ignore[call-overload]
             for rw in provided:
@@ -107,11 +116,17 @@ class Registry:
                         f"plugin {impl.plugin_name!r} returned {type(rw).__name__} from "
                         "rewardkit_rewards(); expected Reward objects (use @reward)"
                     )
-                if rw.name in by_name and by_name[rw.name].fn is not rw.fn:
-                    raise DuplicateRewardError(rw.name, by_name[rw.name].provider, label)
-                rw.provider = label
+                if rw.name in by_name:
+                    if by_name[rw.name].fn is rw.fn:
+                        continue  # the same reward re-exported: the first provider keeps it
+                    raise DuplicateRewardError(rw.name, labels[rw.name], label)
                 by_name[rw.name] = rw
+                origin[rw.name] = impl.plugin_name
+                labels[rw.name] = label
+        for name, rw in by_name.items():
+            rw.provider = labels[name]
         self._by_name = by_name
+        self._origin = origin
 
     # -- public --------------------------------------------------------------------
     def register(
@@ -128,15 +143,33 @@ class Registry:
                 plugin = _ModuleProvider(iter_rewards(vars(obj)))
             else:
                 plugin = _ModuleProvider(iter_rewards(list(obj)))
-            label = name or getattr(obj, "__name__", None) or f"plugin-{id(obj)}"
-            before = dict(self._by_name)
+            if isinstance(obj, Reward):
+                default_label = f"{getattr(obj.fn, '__module__', None) or 'user'}:{obj.name}"
+            else:
+                default_label = getattr(obj, "__name__", None) or f"plugin-{id(obj)}"
+            label = name or default_label
+            before, origin = dict(self._by_name), dict(self._origin)
+            previous = pm.get_plugin(label)
+            if previous is not None:  # registering a module again (e.g. after a reload)
+                pm.unregister(previous)
             pm.register(plugin, name=label)
             try:
-                self._collect()
+                self._collect(pm)
             except Exception:
                 pm.unregister(plugin)
-                self._by_name = before
+                if previous is not None:
+                    pm.register(previous, name=label)
+                self._by_name, self._origin = before, origin
                 raise
+
+    def portable_by_name(self, rw: Reward) -> bool:
+        """Whether a fresh process resolves ``rw.name`` to this very reward by itself."""
+        if self._pm is None or rw.provider == "user":
+            return False
+        with self._lock:
+            found = self._by_name.get(rw.name)
+            plugin = self._origin.get(rw.name)
+        return found is not None and found.fn is rw.fn and plugin in self._discoverable
 
     def note_user(self, rw: Reward) -> None:
         ident = f"{getattr(rw.fn, '__module__', '?')}.{getattr(rw.fn, '__qualname__', '?')}"

@@ -23,7 +23,9 @@ goes through :meth:`Reward.score`, which injects inputs and validates outputs.
 from __future__ import annotations
 
 import asyncio
+import difflib
 import inspect
+import math
 import threading
 import typing
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
@@ -67,6 +69,7 @@ class Reward:
         "takes_all_columns",
         "option_defaults",
         "option_types",
+        "input_defaults",
         "provider",
         "defined_at",
         "__weakref__",
@@ -87,6 +90,7 @@ class Reward:
     takes_all_columns: bool
     option_defaults: dict[str, Any]
     option_types: dict[str, Any]
+    input_defaults: dict[str, Any]
     provider: str
     defined_at: str
 
@@ -115,7 +119,9 @@ class Reward:
         self.range = _check_range(self.name, range)
         self.description = description if description is not None else _first_line(fn)
         self.batched = batched
-        self.is_async = inspect.iscoroutinefunction(fn)
+        self.is_async = inspect.iscoroutinefunction(fn) or (
+            not inspect.isroutine(fn) and inspect.iscoroutinefunction(type(fn).__call__)
+        )
         self.cheap = cheap
         self.provider = "user"
         self.defined_at = _defined_at(fn)
@@ -139,6 +145,7 @@ class Reward:
         optional: list[str] = []
         defaults: dict[str, Any] = {}
         types: dict[str, Any] = {}
+        input_defaults: dict[str, Any] = {}
         takes_all = False
         for p in sig.parameters.values():
             if p.kind is p.POSITIONAL_ONLY:
@@ -174,12 +181,14 @@ class Reward:
                 required.append(column)
             else:
                 optional.append(column)
+                input_defaults[column] = p.default
         self.inputs = tuple(inputs)
         self.required_columns = tuple(required)
         self.optional_columns = tuple(optional)
         self.takes_all_columns = takes_all
         self.option_defaults = defaults
         self.option_types = types
+        self.input_defaults = input_defaults
 
     def configure(self, **options: Any) -> Reward:
         """Return a copy with some options changed; unknown or ill-typed options raise.
@@ -189,19 +198,24 @@ class Reward:
             >>> get("xml_format").configure(mode="strict").options["mode"]
             'strict'
         """
+        checked: dict[str, Any] = {}
         for key, value in options.items():
             if key not in self.option_defaults:
                 valid = ", ".join(sorted(self.option_defaults)) or "none"
+                close = difflib.get_close_matches(key, list(self.option_defaults), n=1)
+                hint = f" Did you mean {close[0]!r}?" if close else ""
                 raise RewardDefinitionError(
-                    f"reward {self.name!r} has no option {key!r}; valid options: {valid}",
+                    f"reward {self.name!r} has no option {key!r}; valid options: {valid}.{hint}",
                     reward=self.name,
                 )
-            _check_option_type(self.name, key, value, self.option_types.get(key, Any))
+            checked[key] = _check_option_type(
+                self.name, key, value, self.option_types.get(key, Any)
+            )
         clone = object.__new__(Reward)
         for slot in Reward.__slots__:
             if slot != "__weakref__" and hasattr(self, slot):
                 object.__setattr__(clone, slot, getattr(self, slot))
-        clone.options = {**self.options, **options}
+        clone.options = {**self.options, **checked}
         return clone
 
     # -- identity ----------------------------------------------------------------
@@ -330,8 +344,8 @@ class Reward:
             return Completion.from_raw(row["completion"], prompt=row.get("prompt"))
         if name in row:
             return row[name]
-        if name in self.optional_columns:
-            return _default_of(self.fn, name)
+        if name in self.input_defaults:
+            return self.input_defaults[name]
         raise KeyError(name)
 
     def score(
@@ -351,13 +365,10 @@ class Reward:
         try:
             kwargs = self._kwargs(row, state)
         except KeyError as exc:
-            return Outcome.error(
-                f"reward {self.key!r}: row {index if index is not None else '?'} has no "
-                f"column {exc.args[0]!r}"
-            )
+            return _missing_outcome(self, exc, row, index)
         try:
             raw = self.fn(**kwargs)
-            if self.is_async:
+            if inspect.isawaitable(raw):
                 raw = run_coroutine_blocking(raw)
         except Exception as exc:  # the contract: a raising reward costs one sample
             return _exception_outcome(self, exc, index)
@@ -376,11 +387,10 @@ class Reward:
         try:
             kwargs = self._batch_kwargs(rows, state)
         except KeyError as exc:
-            err = Outcome.error(f"reward {self.key!r}: missing column {exc.args[0]!r}")
-            return [err] * len(rows)
+            return [_missing_outcome(self, exc, r, start + i) for i, r in enumerate(rows)]
         try:
             raw = self.fn(**kwargs)
-            if self.is_async:
+            if inspect.isawaitable(raw):
                 raw = run_coroutine_blocking(raw)
         except Exception as exc:
             err = _exception_outcome(self, exc, None)
@@ -399,14 +409,22 @@ class Reward:
             return await asyncio.to_thread(self.score_batch, rows, state=state, start=start)
         if self.batched:
             try:
-                raw = await self.fn(**self._batch_kwargs(rows, state))
+                kwargs = self._batch_kwargs(rows, state)
+            except KeyError as exc:
+                return [_missing_outcome(self, exc, r, start + i) for i, r in enumerate(rows)]
+            try:
+                raw = await self.fn(**kwargs)
             except Exception as exc:
                 return [_exception_outcome(self, exc, None)] * len(rows)
             return validate_batch(raw, self, len(rows), start)
 
         async def one(i: int, row: Mapping[str, Any]) -> Outcome:
             try:
-                raw = await self.fn(**self._kwargs(row, state))
+                kwargs = self._kwargs(row, state)
+            except KeyError as exc:
+                return _missing_outcome(self, exc, row, start + i)
+            try:
+                raw = await self.fn(**kwargs)
             except Exception as exc:
                 return _exception_outcome(self, exc, start + i)
             return validate_one(raw, self, start + i)
@@ -427,12 +445,29 @@ class Reward:
 
 def _exception_outcome(rw: Reward, exc: BaseException, index: int | None) -> Outcome:
     where = f" on row {index}" if index is not None else ""
-    msg = str(exc).splitlines()[0][:300] if str(exc) else ""
+    try:
+        text = str(exc)
+    except Exception:  # a broken __str__ must not take the batch down
+        text = "<unprintable exception>"
+    lines = text.strip().splitlines()
+    msg = lines[0][:300] if lines else ""
+    reason = f"reward {rw.key!r} raised {type(exc).__name__}{where}"
     return Outcome(
         None,
         Status.ERROR,
-        f"reward {rw.key!r} raised {type(exc).__name__}{where}: {msg}".rstrip(": "),
+        f"{reason}: {msg}" if msg else reason,
         {"exception": type(exc).__name__},
+    )
+
+
+def _missing_outcome(
+    rw: Reward, exc: KeyError, row: Mapping[str, Any], index: int | None
+) -> Outcome:
+    have = ", ".join(repr(k) for k in sorted(map(str, row))) or "no columns"
+    return Outcome.error(
+        f"reward {rw.key!r}: row {index if index is not None else '?'} has no column "
+        f"{exc.args[0]!r} (it has {have})",
+        missing=str(exc.args[0]),
     )
 
 
@@ -467,10 +502,6 @@ def run_coroutine_blocking(coro: Awaitable[Any]) -> Any:
     return box.get("value")
 
 
-def _default_of(fn: Callable[..., Any], name: str) -> Any:
-    return inspect.signature(fn).parameters[name].default
-
-
 def _first_line(fn: Callable[..., Any]) -> str:
     doc = inspect.getdoc(fn) or ""
     return doc.strip().splitlines()[0] if doc.strip() else ""
@@ -494,8 +525,15 @@ def _check_range(
         raise RewardDefinitionError(
             f"reward {name!r}: range must be (lo, hi), got {rng!r}", reward=name
         ) from None
-    lo_f = None if lo is None else float(lo)
-    hi_f = None if hi is None else float(hi)
+    try:
+        lo_f = None if lo is None else float(lo)
+        hi_f = None if hi is None else float(hi)
+    except (TypeError, ValueError):
+        raise RewardDefinitionError(
+            f"reward {name!r}: range bounds must be numbers or None, got {rng!r}", reward=name
+        ) from None
+    if any(b is not None and math.isnan(b) for b in (lo_f, hi_f)):
+        raise RewardDefinitionError(f"reward {name!r}: range {rng!r} contains NaN", reward=name)
     if lo_f is not None and hi_f is not None and lo_f > hi_f:
         raise RewardDefinitionError(
             f"reward {name!r}: range low {lo_f} is above high {hi_f}", reward=name
@@ -503,7 +541,8 @@ def _check_range(
     return (lo_f, hi_f)
 
 
-def _check_option_type(reward_name: str, key: str, value: Any, expected: Any) -> None:
+def _check_option_type(reward_name: str, key: str, value: Any, expected: Any) -> Any:
+    """Check ``value`` against the option's annotation; return it (lists become tuples)."""
     origin = typing.get_origin(expected)
     if origin is typing.Literal:
         choices = typing.get_args(expected)
@@ -513,7 +552,20 @@ def _check_option_type(reward_name: str, key: str, value: Any, expected: Any) ->
                 + ", ".join(map(repr, choices)),
                 reward=reward_name,
             )
-        return
+        return value
+    if origin is tuple:
+        args = typing.get_args(expected)
+        if not isinstance(value, (list, tuple)):
+            raise RewardDefinitionError(
+                f"reward {reward_name!r}: option {key!r} expects a tuple, got "
+                f"{type(value).__name__} {value!r} (write {key}=(a, b))",
+                reward=reward_name,
+            )
+        item = args[0] if len(args) == 2 and args[1] is Ellipsis else None
+        if item is not None:
+            for v in value:
+                _check_option_type(reward_name, key, v, item)
+        return tuple(value)
     simple: dict[Any, tuple[type, ...]] = {
         bool: (bool,),
         int: (int,),
@@ -522,7 +574,7 @@ def _check_option_type(reward_name: str, key: str, value: Any, expected: Any) ->
     }
     allowed = simple.get(expected)
     if allowed is None:
-        return
+        return value
     if isinstance(value, bool) and expected is not bool:
         allowed = ()
     if not isinstance(value, allowed):
@@ -531,6 +583,12 @@ def _check_option_type(reward_name: str, key: str, value: Any, expected: Any) ->
             f"{type(value).__name__} {value!r}",
             reward=reward_name,
         )
+    if expected is float and isinstance(value, float) and not math.isfinite(value):
+        raise RewardDefinitionError(
+            f"reward {reward_name!r}: option {key!r} must be finite, got {value!r}",
+            reward=reward_name,
+        )
+    return value
 
 
 @overload

@@ -26,26 +26,44 @@ def _where(index: int | None) -> str:
 
 
 def _short(value: Any) -> str:
-    text = repr(value)
+    try:
+        text = repr(value)
+    except Exception:
+        return f"<{type(value).__name__} with a broken repr>"
     return text if len(text) <= 60 else text[:57] + "..."
 
 
 def validate_one(raw: Any, rw: Reward, index: int | None) -> Outcome:
-    """Coerce one returned value (float, bool, None or Outcome) and check it."""
+    """Coerce one returned value (float, bool, None or Outcome) and check it.
+
+    NumPy scalars and 0-d arrays/tensors (anything with ``ndim == 0`` and
+    ``item()``) are unwrapped first, since reward code often returns them.
+    """
     if isinstance(raw, Outcome):
-        if (
-            raw.score is None
-            or raw.status is not Status.OK
-            and raw.status is not Status.UNPARSEABLE
-        ):
+        if raw.status is Status.OK and raw.score is None:
+            return Outcome(
+                None,
+                Status.ERROR,
+                f"reward {rw.key!r} returned an Outcome with status ok but no score for "
+                f"{_where(index)}; use Outcome.not_applicable() for 'no score'",
+            )
+        if raw.score is None or raw.status not in (Status.OK, Status.UNPARSEABLE):
             return raw
         return _check_range(raw, rw, index)
     if raw is None:
         return Outcome(None, Status.NOT_APPLICABLE, "")
+    if not isinstance(raw, (bool, numbers.Real)) and getattr(raw, "ndim", None) == 0:
+        try:
+            raw = raw.item()
+        except Exception:
+            pass
     if isinstance(raw, bool):
         return _check_range(Outcome(1.0 if raw else 0.0), rw, index)
     if isinstance(raw, numbers.Real):
-        value = float(raw)
+        try:
+            value = float(raw)
+        except (OverflowError, ValueError):
+            value = math.inf
         if not math.isfinite(value):
             return Outcome(
                 None,
@@ -71,6 +89,7 @@ def _check_range(out: Outcome, rw: Reward, index: int | None) -> Outcome:
             Status.ERROR,
             f"reward {rw.key!r} returned {s!r} for {_where(index)}, outside its declared "
             f"range [{lo}, {hi}]",
+            out.extras,
         )
     return out
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import re
 
 from .._completion import MAX_COMPLETION_CHARS
@@ -17,54 +18,56 @@ __all__ = [
     "final_answer",
 ]
 
-_BOX_CMDS = ("\\boxed", "\\fbox")
+_BOX_RE = re.compile(r"\\(?:boxed|fbox)(?![A-Za-z])")
 MAX_BOXES = 64
+
+
+def _brace_matches(text: str) -> dict[int, int]:
+    """Map each ``{`` offset to its matching ``}`` in one linear pass (``\\x`` escapes skipped)."""
+    match: dict[int, int] = {}
+    stack: list[int] = []
+    k, n = 0, len(text)
+    while k < n:
+        ch = text[k]
+        if ch == "\\":
+            k += 2
+            continue
+        if ch == "{":
+            stack.append(k)
+        elif ch == "}" and stack:
+            match[stack.pop()] = k
+        k += 1
+    return match
 
 
 def extract_boxed_all(text: str, *, limit: int = MAX_BOXES) -> list[str]:
     """Contents of every ``\\boxed{...}`` / ``\\fbox{...}`` (nested braces balanced), in order.
 
     ``\\boxed 5`` (no braces) yields the following token. An unbalanced box is
-    skipped. At most ``limit`` are returned.
+    skipped. At most ``limit`` are returned. Linear time: braces are matched in
+    one pass, however many unbalanced boxes the text holds.
     """
     text = text[:MAX_COMPLETION_CHARS]
     out: list[str] = []
-    pos = 0
+    matches: dict[int, int] | None = None
     n = len(text)
-    while len(out) < limit:
-        starts = [(text.find(c, pos), c) for c in _BOX_CMDS]
-        starts = [(i, c) for i, c in starts if i != -1]
-        if not starts:
+    for m in _BOX_RE.finditer(text):
+        if len(out) >= limit:
             break
-        i, cmd = min(starts)
-        j = i + len(cmd)
+        j = m.end()
         while j < n and text[j] == " ":
             j += 1
         if j < n and text[j] == "{":
-            depth, k = 0, j
-            while k < n:
-                ch = text[k]
-                if ch == "\\" and k + 1 < n:
-                    k += 2
-                    continue
-                if ch == "{":
-                    depth += 1
-                elif ch == "}":
-                    depth -= 1
-                    if depth == 0:
-                        break
-                k += 1
-            if depth == 0 and k < n:
+            if matches is None:
+                matches = _brace_matches(text)
+            k = matches.get(j)
+            if k is not None:
                 out.append(text[j + 1 : k].strip())
-                pos = k + 1
-                continue
-            pos = j + 1
             continue
-        if j > i + len(cmd):  # "\boxed 5": take the next token
-            m = re.match(r"[^\s$]+", text[j : j + 200])
-            if m:
-                out.append(m.group(0))
-        pos = j
+        if j > m.end():  # "\\boxed 5": take the next token
+            tok = re.match(r"[^\s$]+", text[j : j + 200])
+            if tok:
+                out.append(tok.group(0))
     return out
 
 
@@ -86,9 +89,12 @@ def extract_gsm8k(text: str) -> str | None:
     return ans or None
 
 
-_ANSWER_IS_RE = re.compile(
-    r"(?:final answer|the answer|answer)\s*(?:is|:|=)\s*:?\s*([^\n]{1,200})", re.IGNORECASE
-)
+# The marker is located first and the answer read after the *last* one, so a
+# line with two markers ("answer is 1, no, the answer is 2") yields 2.
+# ``\s*(?::\s*)?`` rather than ``\s*:?\s*``: two adjacent ``\s*`` can split a long
+# whitespace run in quadratically many ways before failing.
+_ANSWER_MARK_RE = re.compile(r"(?:final answer|the answer|answer)\s*(?:is|:|=)", re.IGNORECASE)
+_ANSWER_REST_RE = re.compile(r"\s*(?::\s*)?([^\n]{1,200})")
 
 
 def extract_answer_is(text: str) -> str | None:
@@ -96,10 +102,14 @@ def extract_answer_is(text: str) -> str | None:
 
     Trailing sentence punctuation and wrapping ``$``/``**`` are removed.
     """
-    hits = _ANSWER_IS_RE.findall(text[:MAX_COMPLETION_CHARS])
-    if not hits:
+    text = text[:MAX_COMPLETION_CHARS]
+    marks = collections.deque(_ANSWER_MARK_RE.finditer(text), maxlen=8)
+    rest = None
+    while marks and rest is None:  # a bare marker at the very end falls back to earlier ones
+        rest = _ANSWER_REST_RE.match(text, marks.pop().end())
+    if rest is None:
         return None
-    ans = hits[-1].strip()
+    ans = rest.group(1).strip()
     ans = re.sub(r"^[*$\s]+|[*$\s]+$", "", ans)
     ans = ans.rstrip(".!;, ")
     ans = re.sub(r"^[*$\s]+|[*$\s]+$", "", ans)
@@ -120,7 +130,10 @@ def extract_last_number(text: str) -> str | None:
     return last.rstrip(",")
 
 
-_FENCE_RE = re.compile(r"^[ \t]*(`{3,}|~{3,})[ \t]*([\w+#.-]*)[^\n]*\n", re.MULTILINE)
+# The fence run is maximal (lookahead) and the info string is one ``[^\n]*``, so a long
+# unterminated fence line fails in linear time; the language is read from the info string.
+_FENCE_RE = re.compile(r"^[ \t]*(`{3,}(?!`)|~{3,}(?!~))([^\n]*)\n", re.MULTILINE)
+_LANG_RE = re.compile(r"[ \t]*([\w+#.-]*)")
 
 
 def extract_code_blocks(text: str, language: str | None = None) -> list[str]:
@@ -137,7 +150,9 @@ def extract_code_blocks(text: str, language: str | None = None) -> list[str]:
         m = _FENCE_RE.search(text, pos)
         if not m:
             break
-        fence, lang = m.group(1), _lang_alias(m.group(2))
+        fence = m.group(1)
+        info = _LANG_RE.match(m.group(2))
+        lang = _lang_alias(info.group(1) if info else "")
         body_start = m.end()
         close = re.compile(rf"^[ \t]*{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$", re.MULTILINE)
         c = close.search(text, body_start)

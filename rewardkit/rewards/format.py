@@ -29,6 +29,8 @@ def _layout(text: str, tags: tuple[str, ...], strict: bool) -> tuple[bool, str]:
         if not blocks:
             return False, f"<{tag}> is not closed"
         b = blocks[0]
+        if b.start < pos:
+            return False, f"<{tag}> comes before </{tags[i - 1]}> (wrong order)"
         between = text[pos : b.start]
         if i > 0 and between.strip():
             return False, f"text between </{tags[i - 1]}> and <{tag}>"
@@ -71,8 +73,8 @@ def xml_format(
         0.0
     """
     text = completion.full_text
-    if mode == "strict":
-        text = text.strip("\n") + "\n" if text.endswith("\n") else text
+    if mode == "strict" and text.endswith("\n"):
+        text = text.rstrip("\n") + "\n"  # trailing blank lines are tolerated, leading ones not
     ok, why = _layout(text, tuple(tags), mode == "strict")
     return Outcome.ok(1.0 if ok else 0.0, why)
 
@@ -90,14 +92,19 @@ def xml_count(
     The Unsloth GSM8K notebook's ``count_xml`` scaled to a maximum of 1.0
     (``0.5 * xml_count`` reproduces the notebook exactly): each of
     ``<reasoning>\\n``, ``\\n</reasoning>\\n``, ``\\n<answer>\\n``, ``\\n</answer>``
-    found exactly once earns ``per_tag``; characters after the closing answer
-    tag cost ``trailing_penalty`` each.
+    found exactly once earns ``per_tag`` (at most 0.25, so that the score stays
+    within 1); characters after the closing answer tag cost ``trailing_penalty``
+    each. A prefilled ``<think>`` is restored first.
 
     Example:
         >>> xml_count("<reasoning>\\nx\\n</reasoning>\\n<answer>\\n4\\n</answer>\\n")
         1.0
     """
-    text = str(completion)
+    if not 0.0 <= per_tag <= 0.25:
+        raise ValueError(f"per_tag must be between 0 and 0.25, got {per_tag}")
+    if not tags:
+        raise ValueError("tags must name at least one tag")
+    text = completion.full_text
     first, last = tags[0], tags[-1]
     score = 0.0
     if text.count(f"<{first}>\n") == 1:

@@ -57,8 +57,8 @@ def soft_overlong(
     """DAPO's soft overlong punishment: 0 below ``max_length - cache``, linear to -1 at ``max_length``.
 
     Example:
-        >>> soft_overlong.score({"completion": "x", "completion_ids": [0] * 900}).score
-        -0.03125
+        >>> soft_overlong.score({"completion": "x", "completion_ids": [0] * 800}).score
+        -0.125
     """
     n = _length(completion, completion_ids, chars_per_token)
     free = max_length - cache
@@ -87,15 +87,21 @@ def cosine_length(
 
     Short correct answers earn the most, long wrong answers lose the least, so
     the model is pushed to be right and brief but not to give up early. The
-    verifier is any registered reward (default ``math_equal``).
+    verifier is any registered reward (default ``math_equal``); its
+    ``not_applicable``, ``error`` and ``timeout`` outcomes pass through. The four
+    value bounds must lie in [-1, 1] (the declared range); rescale with
+    :func:`rewardkit.scale` for wider ones.
 
     Example:
         >>> cosine_length.configure(verifier="exact_match").score(
-        ...     {"completion": "<answer>4</answer>", "answer": "4"}).score
+        ...     {"completion": "<answer>4</answer>", "answer": "4", "completion_ids": []}).score
         1.0
     """
     from .._registry import get
 
+    for bound in (min_value_wrong, max_value_wrong, min_value_correct, max_value_correct):
+        if not -1.0 <= bound <= 1.0:
+            raise ValueError(f"value bounds must lie in [-1, 1], got {bound}")
     verdict = get(verifier).score({"completion": completion, "answer": answer})
     if verdict.status in (Status.NOT_APPLICABLE, Status.ERROR, Status.TIMEOUT):
         return Outcome(None, verdict.status, f"verifier {verifier}: {verdict.reason}")
@@ -116,13 +122,19 @@ def repetition_penalty(
 ) -> float:
     """Penalty proportional to the share of repeated word n-grams (0 when all are unique).
 
+    The whole completion counts, reasoning included: loops happen mostly inside
+    ``<think>``, often in a block that never closes. ``max_penalty`` lies in
+    [-1, 0]; rescale with :func:`rewardkit.scale` for a stronger penalty.
+
     Example:
         >>> repetition_penalty("a b c a b c a b c a b c")
         -0.7
     """
-    if max_penalty > 0:
-        raise ValueError(f"max_penalty must be <= 0, got {max_penalty}")
-    words = completion.answer_text.lower().split()[:20_000]
+    if not -1.0 <= max_penalty <= 0.0:
+        raise ValueError(f"max_penalty must be between -1 and 0, got {max_penalty}")
+    if ngram_size < 1:
+        raise ValueError(f"ngram_size must be at least 1, got {ngram_size}")
+    words = str(completion).lower().split()[:20_000]
     if len(words) < ngram_size:
         return 0.0
     total = len(words) - ngram_size + 1

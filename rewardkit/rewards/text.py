@@ -47,9 +47,11 @@ def _golds(answer: Any, aliases: Any) -> list[str]:
 
 
 def _prediction(completion: Completion, extract: str) -> tuple[str | None, str]:
+    # everything is read from the text outside reasoning blocks: an answer that
+    # appears only inside <think> was never given
     text = completion.answer_text
     if extract in ("auto", "answer_tag"):
-        tag = extract_tag(completion.full_text, "answer")
+        tag = extract_tag(text, "answer")
         if tag is not None:
             return tag, "answer_tag"
         if extract == "answer_tag":
