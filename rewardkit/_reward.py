@@ -72,6 +72,7 @@ class Reward:
         "input_defaults",
         "provider",
         "defined_at",
+        "_key_cache",
         "__weakref__",
     )
 
@@ -93,6 +94,7 @@ class Reward:
     input_defaults: dict[str, Any]
     provider: str
     defined_at: str
+    _key_cache: str | None
 
     def __init__(
         self,
@@ -125,6 +127,7 @@ class Reward:
         self.cheap = cheap
         self.provider = "user"
         self.defined_at = _defined_at(fn)
+        self._key_cache = None
         self._read_signature()
         self.options = dict(self.option_defaults)
 
@@ -216,17 +219,23 @@ class Reward:
             if slot != "__weakref__" and hasattr(self, slot):
                 object.__setattr__(clone, slot, getattr(self, slot))
         clone.options = {**self.options, **checked}
+        clone._key_cache = None
         return clone
 
     # -- identity ----------------------------------------------------------------
     @property
     def key(self) -> str:
         """Canonical reference, e.g. ``xml_format(mode='strict')``: the cache and metric identity."""
+        cached: str | None = getattr(self, "_key_cache", None)
+        if cached is not None:
+            return cached
         changed = {k: v for k, v in self.options.items() if self.option_defaults.get(k) != v}
-        if not changed:
-            return self.name
-        args = ", ".join(f"{k}={v!r}" for k, v in sorted(changed.items()))
-        return f"{self.name}({args})"
+        key = self.name
+        if changed:
+            args = ", ".join(f"{k}={v!r}" for k, v in sorted(changed.items()))
+            key = f"{self.name}({args})"
+        self._key_cache = key  # options never change after construction: configure() copies
+        return key
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -368,7 +377,7 @@ class Reward:
             return _missing_outcome(self, exc, row, index)
         try:
             raw = self.fn(**kwargs)
-            if inspect.isawaitable(raw):
+            if type(raw) not in _PLAIN_RETURNS and inspect.isawaitable(raw):
                 raw = run_coroutine_blocking(raw)
         except Exception as exc:  # the contract: a raising reward costs one sample
             return _exception_outcome(self, exc, index)
@@ -441,6 +450,10 @@ class Reward:
             if column == "state":
                 kwargs[name] = state if state is not None else {}
         return kwargs
+
+
+#: Return types that cannot be awaitable: skip the (comparatively slow) isawaitable check.
+_PLAIN_RETURNS = frozenset({float, int, bool, type(None), Outcome})
 
 
 def _exception_outcome(rw: Reward, exc: BaseException, index: int | None) -> Outcome:
