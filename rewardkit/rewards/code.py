@@ -76,7 +76,8 @@ def code_tests(
         >>> out.score  # doctest: +SKIP
         1.0
     """
-    from ..sandbox import SandboxError, Status, TestFormatError, default_pool
+    from ..sandbox import SandboxError, Status, TestFormatError
+    from ..sandbox.ray_pool import selected_pool  # REWARDKIT_SANDBOX_RAY routes to Ray actors
 
     if tests is None or (isinstance(tests, list | tuple | dict | str) and not tests):
         return Outcome.not_applicable("row has no tests")
@@ -87,7 +88,7 @@ def code_tests(
     if code is None:
         return Outcome.unparseable(f"no {language} code block in the completion")
     try:
-        result = default_pool().run_tests(
+        result = selected_pool().run_tests(
             code,
             tests,
             partial_credit=partial_credit,

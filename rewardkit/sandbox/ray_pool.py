@@ -286,7 +286,15 @@ class RaySandboxPool:
             return
         if self._closed:
             return
-        # Dead for good (killed, owner gone): start a replacement, then ping it.
+        # Dead for good (killed, owner gone): replace it a second later, off Ray's callback
+        # thread, so a node that cannot host an actor does not spin.
+        timer = threading.Timer(1.0, self._replace, (actor,))
+        timer.daemon = True
+        timer.start()
+
+    def _replace(self, actor: _Actor) -> None:
+        if self._closed:
+            return
         handle = self._spawn(actor.node, actor.workers, actor.key)
         with self._lock:
             actor.handle = handle
@@ -346,3 +354,18 @@ def shutdown_default_ray_pool() -> None:
         pool = _default.pop("pool", None)
     if pool is not None:
         pool.close()
+
+
+def selected_pool() -> SandboxPool | RaySandboxPool:
+    """The pool ``code_tests`` runs jobs in: the Ray pool when ``REWARDKIT_SANDBOX_RAY`` is
+    set (an address, or ``auto``), else the process-wide local :func:`default_pool`.
+
+    An environment variable rather than an argument, because it must reach the engine's
+    worker processes (and every trainer rank) without changing any reward's options, which
+    are part of its cache key and metric name.
+    """
+    if os.environ.get("REWARDKIT_SANDBOX_RAY"):
+        return default_ray_pool()
+    from ._pool import default_pool
+
+    return default_pool()
