@@ -11,26 +11,23 @@ blow-up of the candidate is a wrong answer: status ``OK``, score 0.0, the sandbo
 
 from __future__ import annotations
 
-import re
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from .._completion import Completion
 from .._outcome import Outcome
 from .._reward import reward
+from ..parsers import extract_code_blocks
 
 __all__ = ["code_tests", "extract_code"]
 
-_FENCE_RE = re.compile(r"```[ \t]*([\w+#.-]*)[^\n]*\n(.*?)(?:\n[ \t]*```|\Z)", re.S)
-_ALIASES = {
-    "python": frozenset({"python", "py", "python3", "py3"}),
-    "cpp": frozenset({"cpp", "c++", "cc", "cxx"}),
-    "c": frozenset({"c"}),
-}
-
 
 def extract_code(text: str, language: str = "python") -> str | None:
-    """The last fenced block tagged with ``language`` (else the last untagged block); the
+    """The last fenced block in ``language`` (untagged blocks count as any language); the
     whole text when it has no fence; ``None`` when every block is in another language.
+
+    Linear time on hostile text (many unclosed fences), unlike a lazy ``.*?`` regex.
 
     Example:
         >>> extract_code("Here:\\n```python\\nprint(1)\\n```\\nDone.")
@@ -40,42 +37,21 @@ def extract_code(text: str, language: str = "python") -> str | None:
         >>> extract_code("```js\\nconsole.log(1)\\n```") is None
         True
     """
-    blocks = _FENCE_RE.findall(text)
-    if not blocks:
+    if not extract_code_blocks(text):
         return text.strip() or None
-    names = _ALIASES.get(language.lower(), frozenset({language.lower()}))
-    tagged = [body for tag, body in blocks if tag.lower() in names]
-    untagged = [body for tag, body in blocks if not tag]
-    if tagged or untagged:
-        return str((tagged or untagged)[-1])
-    return None
+    blocks = extract_code_blocks(text, language)
+    return blocks[-1] if blocks else None
 
 
-@reward(range=(0, 1), version="1")
-def code_tests(
+def _score_one(
     completion: Completion,
-    tests: Any = None,
-    language: str | None = "python",
-    *,
-    partial_credit: bool = False,
-    timeout: float | None = None,
-    max_tests: int | None = None,
-    float_tolerance: float | None = None,
+    tests: Any,
+    language: str | None,
+    partial_credit: bool,
+    timeout: float | None,
+    max_tests: int | None,
+    float_tolerance: float | None,
 ) -> Outcome:
-    """1.0 if the completion's code passes every test of the row (or the fraction passed).
-
-    ``tests`` is a list of assert statements run after the code (seed 002's ``test_cases``:
-    map it with ``--map tests=test_cases``), ``{"inputs": [...], "outputs": [...]}`` for
-    stdin/stdout, ``{"fn_name": ..., "cases": [[args, expected], ...]}`` for calls, or
-    HumanEval's ``{"test": ..., "entry_point": ...}``. Without ``partial_credit`` it stops at
-    the first failing test; ``max_tests`` caps the tests run, ``timeout`` is per test.
-
-    Example:
-        >>> out = code_tests.score({"completion": "```python\\ndef f(x):\\n    return x + 1\\n```",
-        ...                         "tests": ["assert f(1) == 2"]})  # doctest: +SKIP
-        >>> out.score  # doctest: +SKIP
-        1.0
-    """
     from ..sandbox import SandboxError, Status, TestFormatError
     from ..sandbox.ray_pool import selected_pool  # REWARDKIT_SANDBOX_RAY routes to Ray actors
 
@@ -100,7 +76,7 @@ def code_tests(
         return Outcome.not_applicable(f"tests: {exc}")
     except SandboxError as exc:
         return Outcome.error(f"sandbox: {exc}")
-    extras = {
+    extras: dict[str, Any] = {
         "status": result.status.value,
         "passed": result.passed,
         "total": result.total,
@@ -115,3 +91,61 @@ def code_tests(
         extras["first_failure"] = failure.index
         reason += f"; test {failure.index} {failure.status.value}: {failure.reason[:160]}"
     return Outcome.ok(score, reason, **extras)
+
+
+def _pool_width() -> int:
+    from ..sandbox.ray_pool import selected_pool
+
+    return max(1, int(getattr(selected_pool(), "workers", 1) or 1))
+
+
+# ``cheap=True`` tells the engine to call this in the caller's process rather than in one
+# of its worker processes: the sandbox is the isolation boundary (it enforces wall time,
+# memory and output caps on the candidate), and running it inside engine workers would start
+# one fork-server pool per worker. ``batched=True`` lets one call fan a batch out over every
+# fork server of the pool at once.
+@reward(range=(0, 1), version="2", batched=True, cheap=True)
+def code_tests(
+    completion: Sequence[Completion],
+    tests: Sequence[Any] | None = None,
+    language: Sequence[str | None] | None = None,
+    *,
+    partial_credit: bool = False,
+    timeout: float | None = None,
+    max_tests: int | None = None,
+    float_tolerance: float | None = None,
+) -> list[Outcome]:
+    """1.0 if the completion's code passes every test of the row (or the fraction passed).
+
+    ``tests`` is a list of assert statements run after the code (seed 002's ``test_cases``:
+    map it with ``--map tests=test_cases``), ``{"inputs": [...], "outputs": [...]}`` for
+    stdin/stdout, ``{"fn_name": ..., "cases": [[args, expected], ...]}`` for calls, or
+    HumanEval's ``{"test": ..., "entry_point": ...}``. Without ``partial_credit`` it stops at
+    the first failing test; ``max_tests`` caps the tests run, ``timeout`` is per test. The
+    rows of a batch run concurrently, one per fork server.
+
+    Example:
+        >>> out = code_tests.score({"completion": "```python\\ndef f(x):\\n    return x + 1\\n```",
+        ...                         "tests": ["assert f(1) == 2"]})  # doctest: +SKIP
+        >>> out.score  # doctest: +SKIP
+        1.0
+    """
+    n = len(completion)
+    test_list = list(tests) if tests is not None else [None] * n
+    langs = list(language) if language is not None else ["python"] * n
+
+    def one(i: int) -> Outcome:
+        return _score_one(
+            completion[i],
+            test_list[i],
+            langs[i],
+            partial_credit,
+            timeout,
+            max_tests,
+            float_tolerance,
+        )
+
+    if n <= 1:
+        return [one(i) for i in range(n)]
+    with ThreadPoolExecutor(max_workers=min(n, _pool_width()), thread_name_prefix="rk-code") as ex:
+        return list(ex.map(one, range(n)))
