@@ -146,6 +146,11 @@ class StatsAccumulator:
             self.scores.append(score)
         self.statuses[status] += 1
 
+    def extend(self, scores: Iterable[float], statuses: Mapping[str, int]) -> None:
+        """Add many at once: the non-None ``scores`` and a count per status."""
+        self.scores.extend(scores)
+        self.statuses.update(statuses)
+
     def summary(self) -> dict[str, Any]:
         """count, mean, std (population), min, max and status counts (JSON-ready)."""
         s = self.scores
@@ -324,54 +329,34 @@ def run_score(
         ray_address=opts.ray_address,
         isolation=opts.isolation,
     )
+    encoder = _Encoder(plan, maps)
     try:
-        records = iter(source)
-        first = next(records, None)
-        if first is not None:
-            _check_columns(first.row, maps, plan, source.where(first.line), scorer)
-            records = itertools.chain([first], records)
-        keys = plan.keys
-        total = plan.total
-        direct = _direct_key(total)
-        linear = _linear_terms(total)
-        bias = total.bias if isinstance(total, WeightedSum) else 0.0
-        while True:
-            batch = list(itertools.islice(records, opts.batch_size))
-            if not batch:
-                break
-            rows = [r.row for r in batch]
-            srows = rows if not maps else [_mapped(r, maps) for r in rows]
-            results = scorer.score(srows)
-            parts: list[bytes] = []
-            for row, srow, outs in zip(rows, srows, results, strict=True):
-                rd: dict[str, Any] = {}
-                for k in keys:
-                    o = outs[k]
-                    status = o.status.value
-                    rd[k] = {"score": o.score, "status": status, "reason": o.reason}
-                    accs[k].add(o.score, status)
-                if direct is not None:
-                    tot = outs[direct]
-                    tot_score, tot_status = tot.score, tot.status.value
-                elif linear is not None:
-                    tot_score, tot_status = _linear_total(linear, bias, outs)
+        nproc = _parallel_processes(opts, source, scorer)
+        if nproc > 1:
+            done = _run_parallel(
+                nproc, opts, source, scorer, encoder, writer, out_stream, accs, total_acc,
+                base_skipped, done, skipped, progress, total_rows,
+            )  # fmt: skip
+        else:
+            records = iter(source)
+            first = next(records, None)
+            if first is not None:
+                _check_columns(first.row, maps, plan, source.where(first.line), scorer)
+                records = itertools.chain([first], records)
+            while True:
+                batch = list(itertools.islice(records, opts.batch_size))
+                if not batch:
+                    break
+                enc = encoder.encode(scorer, [r.row for r in batch])
+                enc.merge_into(accs, total_acc)
+                done += enc.rows
+                if writer is not None:
+                    writer.meta["skipped"] = base_skipped + source.skipped
+                    writer.write(enc.chunk, enc.rows, batch[-1].line)
                 else:
-                    assert isinstance(total, Composite)
-                    tot = total.combine(srow, lambda leaf, _o=outs: _o[leaf.key])  # type: ignore[misc]
-                    tot_score, tot_status = tot.score, tot.status.value
-                row["rewards"] = rd
-                row["reward"] = tot_score
-                total_acc.add(tot_score, "ok" if tot_score is not None else tot_status)
-                parts.append(dumps_row(row))
-            chunk = b"".join(parts)
-            done += len(rows)
-            if writer is not None:
-                writer.meta["skipped"] = base_skipped + source.skipped
-                writer.write(chunk, len(rows), batch[-1].line)
-            else:
-                out_stream.write(chunk)
-            if progress is not None:
-                progress(done, (total_rows if total_rows is not None else source.total))
+                    out_stream.write(enc.chunk)
+                if progress is not None:
+                    progress(done, (total_rows if total_rows is not None else source.total))
     except BaseException:
         if writer is not None:
             writer.close()
@@ -399,6 +384,204 @@ def run_score(
         total_name=plan.total.key,
         skip_messages=skip_messages,
     )
+
+
+class _Encoded:
+    """One scored batch: its JSONL bytes and what the summary needs from it."""
+
+    __slots__ = ("chunk", "rows", "stats")
+
+    def __init__(
+        self, chunk: bytes, rows: int, stats: Sequence[tuple[list[float], Mapping[str, int]]]
+    ) -> None:
+        self.chunk = chunk
+        self.rows = rows
+        self.stats = stats  # per reward key, then the total: (non-None scores, status counts)
+
+    def merge_into(self, accs: Mapping[str, StatsAccumulator], total: StatsAccumulator) -> None:
+        for acc, (scores, statuses) in zip([*accs.values(), total], self.stats, strict=True):
+            acc.extend(scores, statuses)
+
+
+class _Encoder:
+    """Scores a batch of input rows and serialises the scored rows, in one pass."""
+
+    def __init__(self, plan: RewardPlan, maps: Mapping[str, str]) -> None:
+        self.plan = plan
+        self.maps = maps
+        self.keys = plan.keys
+        self.total = plan.total
+        self.direct = _direct_key(plan.total)
+        self.linear = _linear_terms(plan.total)
+        self.bias = plan.total.bias if isinstance(plan.total, WeightedSum) else 0.0
+
+    def encode(self, scorer: Any, rows: list[dict[str, Any]]) -> _Encoded:
+        maps = self.maps
+        srows = rows if not maps else [_mapped(r, maps) for r in rows]
+        results = scorer.score(srows)
+        keys = self.keys
+        direct, linear, bias, total = self.direct, self.linear, self.bias, self.total
+        scores: list[list[float | None]] = [[] for _ in keys]
+        statuses: list[list[str]] = [[] for _ in keys]
+        tot_scores: list[float | None] = []
+        tot_statuses: list[str] = []
+        parts: list[bytes] = []
+        dumps = dumps_row
+        for row, srow, outs in zip(rows, srows, results, strict=True):
+            rd: dict[str, Any] = {}
+            for j, k in enumerate(keys):
+                o = outs[k]
+                status = o.status._value_
+                rd[k] = {"score": o.score, "status": status, "reason": o.reason}
+                scores[j].append(o.score)
+                statuses[j].append(status)
+            if direct is not None:
+                tot = outs[direct]
+                tot_score, tot_status = tot.score, tot.status._value_
+            elif linear is not None:
+                tot_score, tot_status = _linear_total(linear, bias, outs)
+            else:
+                assert isinstance(total, Composite)
+                tot = total.combine(srow, lambda leaf, _o=outs: _o[leaf.key])  # type: ignore[misc]
+                tot_score, tot_status = tot.score, tot.status._value_
+            row["rewards"] = rd
+            row["reward"] = tot_score
+            tot_scores.append(tot_score)
+            tot_statuses.append("ok" if tot_score is not None else tot_status)
+            parts.append(dumps(row))
+        stats = [
+            ([x for x in sc if x is not None], Counter(st))
+            for sc, st in zip([*scores, tot_scores], [*statuses, tot_statuses], strict=True)
+        ]
+        return _Encoded(b"".join(parts), len(rows), stats)
+
+
+#: Inputs smaller than this are scored in one process: starting workers would cost more.
+PARALLEL_MIN_BYTES = 4 << 20
+#: Bytes of input per block handed to a scoring process.
+PARALLEL_BLOCK_BYTES = 512 << 10
+
+
+def _parallel_processes(opts: ScoreOptions, source: RecordSource, scorer: Any) -> int:
+    """How many processes score the input (1: this one), see :func:`_run_parallel`."""
+    import multiprocessing
+
+    if (
+        source.format != "jsonl"
+        or opts.input == "-"
+        or opts.strict
+        or not getattr(scorer, "inline_only", False)
+        or "fork" not in multiprocessing.get_all_start_methods()
+        or sys.platform != "linux"
+    ):
+        return 1
+    try:
+        if os.path.getsize(opts.input) < PARALLEL_MIN_BYTES:
+            return 1
+        cpus = len(os.sched_getaffinity(0))
+    except (OSError, AttributeError):
+        return 1
+    return max(1, min(int(scorer.workers), cpus))
+
+
+# The job of a forked scoring process: (scorer, encoder, source), inherited from the parent.
+_JOB: tuple[Any, _Encoder, RecordSource] | None = None
+
+
+def _block_init() -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+
+
+def _score_block(
+    first_line: int, data: bytes
+) -> tuple[_Encoded | None, int, list[tuple[int, str]], Any]:
+    assert _JOB is not None
+    scorer, encoder, source = _JOB
+    records, bad = source.parse_block(first_line, data)
+    if not records:
+        return None, 0, bad, scorer.drain_stats()
+    enc = encoder.encode(scorer, [r.row for r in records])
+    return enc, records[-1].line, bad, scorer.drain_stats()
+
+
+def _run_parallel(
+    nproc: int,
+    opts: ScoreOptions,
+    source: RecordSource,
+    scorer: Any,
+    encoder: _Encoder,
+    writer: ResumableWriter | None,
+    out_stream: Any,
+    accs: Mapping[str, StatsAccumulator],
+    total_acc: StatsAccumulator,
+    base_skipped: int,
+    done: int,
+    skipped: Callable[[str], None],
+    progress: Callable[[int, int | None], None] | None,
+    total_rows: int | None,
+) -> int:
+    """Score a JSONL file in ``nproc`` forked processes; write in input order.
+
+    Only for rewards that all run inline (cheap ones), where one process is bound by
+    the rewards' own CPU time. The parent reads contiguous blocks of lines and
+    writes the scored blocks in order; each child parses, scores and serialises a
+    block with the same code as the one-process path, so the output is
+    byte-identical and deterministic. Progress, skips and resume positions are
+    accounted in the parent exactly as the one-process path does.
+    """
+    import multiprocessing
+    from collections import deque
+
+    global _JOB
+    quiet = RecordSource(opts.input, split=opts.split)
+    quiet.skip_until = source.skip_until
+    first = next(iter(quiet), None)
+    if first is None:
+        # Nothing to score; let the one-process path account for skipped lines.
+        for _ in source:
+            pass
+        return done
+    _check_columns(first.row, encoder.maps, encoder.plan, source.where(first.line), scorer)
+    _JOB = (scorer, encoder, source)
+    pool = multiprocessing.get_context("fork").Pool(nproc, initializer=_block_init)
+    pending: deque[Any] = deque()
+    counted = 0  # skipped lines before the last row written (what a resume has seen)
+    try:
+
+        def handle(result: tuple[_Encoded | None, int, list[tuple[int, str]], Any]) -> None:
+            nonlocal done, counted
+            enc, last_line, bad, stats = result
+            scorer.merge_stats(stats)
+            for line, reason in bad:
+                source.report_bad(line, reason)
+            if enc is None:
+                return
+            counted = source.skipped - sum(1 for line, _ in bad if line > last_line)
+            enc.merge_into(accs, total_acc)
+            done += enc.rows
+            if writer is not None:
+                writer.meta["skipped"] = base_skipped + counted
+                writer.write(enc.chunk, enc.rows, last_line)
+            else:
+                out_stream.write(enc.chunk)
+            if progress is not None:
+                progress(done, (total_rows if total_rows is not None else source.total))
+
+        for first_line, data in source.raw_blocks(PARALLEL_BLOCK_BYTES):
+            pending.append(pool.apply_async(_score_block, (first_line, data)))
+            if len(pending) >= 2 * nproc:
+                handle(pending.popleft().get())
+        while pending:
+            handle(pending.popleft().get())
+        pool.close()
+        pool.join()
+    finally:
+        _JOB = None
+        pool.terminate()
+        pool.join()
+    return done
 
 
 def _direct_key(total: RewardLike) -> str | None:

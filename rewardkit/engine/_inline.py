@@ -14,7 +14,27 @@ from concurrent.futures import Future
 from .._outcome import Outcome
 from ._executor import Task, TaskResult
 
-__all__ = ["InlineExecutor", "run_inline"]
+__all__ = ["InlineExecutor", "run_inline", "run_inline_timed"]
+
+
+def run_inline_timed(task: Task) -> tuple[list[Outcome], float]:
+    """Score ``task`` in this thread; the outcomes and the seconds all calls took together.
+
+    The fast path for cheap rewards: one clock read per chunk instead of two per row.
+    """
+    rw = task.reward
+    state = task.state
+    t0 = time.perf_counter()
+    if rw.batched:
+        start = task.indices[0] if task.indices else 0
+        outs = list(rw.score_batch(task.rows, state=state, start=start))
+    else:
+        score = rw.score
+        outs = [
+            score(row, state=state, index=index)
+            for row, index in zip(task.rows, task.indices, strict=True)
+        ]
+    return outs, time.perf_counter() - t0
 
 
 def run_inline(task: Task) -> TaskResult:

@@ -137,6 +137,10 @@ class RecordSource:
         sep = ":" if self.format in _LINE_BASED else "#"
         return f"{name}{sep}{line}"
 
+    def report_bad(self, line: int, reason: str) -> None:
+        """Report and count (or, when strict, raise for) a malformed record at ``line``."""
+        self._bad(line, reason)
+
     def _bad(self, line: int, reason: str) -> None:
         if line <= self.skip_until:  # already reported and counted by the interrupted run
             return
@@ -219,6 +223,60 @@ class RecordSource:
                 self._bad(lineno, f"expected a JSON object, got {_json_type(obj)}")
                 continue
             yield Record(lineno, obj)
+
+    # -- blocks of JSONL (for scoring in several processes) ----------------------------
+    def raw_blocks(self, size: int) -> Iterator[tuple[int, bytes]]:
+        """Contiguous blocks of whole JSONL lines after ``skip_until``: (first line, bytes).
+
+        Each block holds about ``size`` bytes and ends at a line end (or at the end
+        of the input); :meth:`parse_block` turns one into records.
+        """
+        if self.format != "jsonl":
+            raise InputError(f"{self.path}: blocks are only read from JSONL files")
+        with _open_binary(self.path) as f:
+            line = 1
+            for _ in range(self.skip_until):
+                if not f.readline():
+                    return
+                line += 1
+            while data := f.read(size):
+                if not data.endswith(b"\n"):
+                    data += f.readline()
+                yield line, data
+                line += data.count(b"\n")
+
+    def parse_block(
+        self, first_line: int, data: bytes
+    ) -> tuple[list[Record], list[tuple[int, str]]]:
+        """Records of one :meth:`raw_blocks` block, and (line, reason) for malformed ones.
+
+        Parses exactly as iterating the source does, but reports nothing: the
+        caller passes each malformed line to :meth:`report_bad`, in order.
+        """
+        loads = orjson.loads
+        decode_error = orjson.JSONDecodeError
+        lines = data.split(b"\n")
+        complete = len(lines) - 1  # lines that ended with a newline
+        if not lines[-1]:
+            lines.pop()
+        records: list[Record] = []
+        bad: list[tuple[int, str]] = []
+        for i, raw in enumerate(lines):
+            if not raw.strip():
+                continue
+            try:
+                obj = loads(raw)
+            except decode_error:
+                try:  # the message as iteration gives it, which sees the newline
+                    loads(raw + b"\n" if i < complete else raw)
+                except decode_error as exc:
+                    bad.append((first_line + i, f"invalid JSON ({_short(exc)})"))
+                continue
+            if type(obj) is not dict:
+                bad.append((first_line + i, f"expected a JSON object, got {_json_type(obj)}"))
+                continue
+            records.append(Record(first_line + i, obj))
+        return records, bad
 
     def _json_array(self, data: bytes) -> Iterator[Record]:
         try:
