@@ -19,7 +19,6 @@ import argparse
 import importlib.util
 import logging
 import random
-import re
 import statistics
 import sys
 import time
@@ -30,6 +29,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import _notebook_baseline as _nb  # noqa: E402  (plain-Python Unsloth notebook rewards)
 
 logging.disable(logging.CRITICAL)  # math-verify logs every parse failure
 
@@ -176,28 +178,15 @@ FormatFn = Callable[[str], float | None]
 
 
 def _unsloth_strict(c: str) -> float:
-    return (
-        0.5 if re.match(r"^<reasoning>\n.*?\n</reasoning>\n<answer>\n.*?\n</answer>\n$", c) else 0.0
-    )
+    return _nb.strict_points(c)
 
 
 def _unsloth_soft(c: str) -> float:
-    return 0.5 if re.match(r"<reasoning>.*?</reasoning>\s*<answer>.*?</answer>", c) else 0.0
+    return _nb.soft_points(c)
 
 
 def _unsloth_count_xml(text: str) -> float:
-    count = 0.0
-    if text.count("<reasoning>\n") == 1:
-        count += 0.125
-    if text.count("\n</reasoning>\n") == 1:
-        count += 0.125
-    if text.count("\n<answer>\n") == 1:
-        count += 0.125
-        count -= len(text.split("\n</answer>\n")[-1]) * 0.001
-    if text.count("\n</answer>") == 1:
-        count += 0.125
-        count -= (len(text.split("\n</answer>")[-1]) - 1) * 0.001
-    return count
+    return _nb.tag_points(text)
 
 
 def _rk(name: str, **options: Any) -> FormatFn | None:

@@ -1,64 +1,196 @@
-"""Start worker processes without re-running the caller's ``__main__`` script.
+"""Start worker processes as fresh interpreters, never as forks or re-imports of the caller.
 
-With spawn and forkserver, multiprocessing re-imports the parent's main script
-in every child (as ``__mp_main__``) so that functions defined there can be
-unpickled. Rewards never need that (they are rebuilt by reference, and
-``__main__`` rewards are loaded from their file under a private name), and for
-a training script without an ``if __name__ == "__main__"`` guard it would be a
-disaster: every reward worker would start training. So on forkserver we launch
-children with the main-module entries removed from the preparation data.
+A worker is ``python -c <boot>``: a new interpreter that puts the caller's
+``sys.path`` in place, imports :mod:`rewardkit.engine._worker` and runs it. Nothing
+of the caller is copied (no fork of a large trainer, no lock held by another
+thread), and the caller's ``__main__`` is never imported: rewards are rebuilt by
+reference (:mod:`rewardkit._refs`), and one defined in the caller's script is
+loaded from its file under a private name, so a script without an
+``if __name__ == "__main__"`` guard is not re-run by every worker.
 
-This mirrors ``multiprocessing.popen_forkserver.Popen._launch`` (CPython
-3.10-3.13). Elsewhere the stock launcher is used and the usual main-guard rule
-of multiprocessing applies.
+Only public APIs are used. :class:`subprocess.Popen` (``close_fds`` with
+``pass_fds``) hands the worker exactly two descriptors besides stdio:
+
+* one end of a Unix socket pair, framed on both sides with
+  :class:`multiprocessing.connection.Connection`;
+* a 16-byte shared memory file (``memfd_create``, else an unlinked temporary
+  file) that both sides map, through which the worker reports the sample it is
+  running without a system call (see :mod:`._worker`).
+
+The worker leads a new session (``start_new_session``), so :meth:`Worker.kill`
+takes down whatever the reward spawned with one ``killpg``. Everything else the
+worker sets up itself after it starts (memory limit, ``PR_SET_PDEATHSIG``), so no
+``preexec_fn`` runs in the threaded caller. Its death is seen through a pidfd
+(Linux 5.3+) or, elsewhere, as end-of-file on the socket.
+
+Caveat inherited from Linux: ``PR_SET_PDEATHSIG`` fires when the *thread* that
+started the worker exits, so workers must be started from threads that outlive
+them (the pool's slot threads).
 """
 
 from __future__ import annotations
 
-import io
+import json
+import mmap
 import os
+import signal
+import socket
+import subprocess
 import sys
-from multiprocessing import context as mp_context
-from multiprocessing.process import BaseProcess
+import tempfile
+from collections.abc import Sequence
+from multiprocessing.connection import Connection
 from typing import Any
 
-__all__ = ["new_process"]
+__all__ = ["PROGRESS_BYTES", "Worker"]
 
-_PATCHABLE = sys.version_info < (3, 14) and sys.platform != "win32"
+#: Size of the shared progress block: two doubles (see :mod:`._worker`).
+PROGRESS_BYTES = 16
 
-if _PATCHABLE:
-    from multiprocessing import forkserver, popen_forkserver, spawn, util
+# Runs in the fresh interpreter: drop the current directory that ``-c`` puts first
+# (the caller's own path list decides what is importable), add the caller's
+# sys.path, then hand over to the worker module.
+_BOOT = (
+    "import json, sys\n"
+    "if sys.path and sys.path[0] == '':\n"
+    "    del sys.path[0]\n"
+    "for p in reversed(json.loads(sys.argv[1])):\n"
+    "    if p not in sys.path:\n"
+    "        sys.path.insert(0, p)\n"
+    "from rewardkit.engine._worker import main\n"
+    "main(sys.argv[2:])\n"
+)
 
-    class _NoMainPopen(popen_forkserver.Popen):
-        def _launch(self, process_obj: Any) -> None:
-            prep_data = spawn.get_preparation_data(process_obj._name)
-            prep_data.pop("init_main_from_path", None)
-            prep_data.pop("init_main_from_name", None)
-            buf = io.BytesIO()
-            mp_context.set_spawning_popen(self)
+
+def _interpreter_flags() -> list[str]:
+    """Command-line flags that make the worker's interpreter behave like the caller's."""
+    flags = sys.flags
+    args = []
+    if flags.isolated:
+        args.append("-I")
+    else:
+        if flags.ignore_environment:
+            args.append("-E")
+        if flags.no_user_site:
+            args.append("-s")
+    if flags.optimize:
+        args.append("-" + "O" * flags.optimize)
+    if flags.dont_write_bytecode:
+        args.append("-B")
+    args += [f"-W{w}" for w in sys.warnoptions]
+    return args
+
+
+def _shared_block(size: int) -> int:
+    """A descriptor of ``size`` zeroed bytes that another process can map."""
+    fd = -1
+    memfd_create = getattr(os, "memfd_create", None)
+    if memfd_create is not None:
+        try:
+            fd = memfd_create("rewardkit-progress", os.MFD_CLOEXEC)  # type: ignore[attr-defined]
+        except OSError:
+            fd = -1
+    if fd < 0:
+        with tempfile.TemporaryFile() as f:  # unlinked at once; the dup keeps it alive
+            fd = os.dup(f.fileno())
+    try:
+        os.ftruncate(fd, size)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _pidfd(pid: int) -> int | None:
+    pidfd_open = getattr(os, "pidfd_open", None)
+    if pidfd_open is None:
+        return None
+    try:
+        fd: int = pidfd_open(pid)
+    except OSError:  # kernel older than 5.3, or a seccomp policy that forbids it
+        return None
+    return fd
+
+
+class Worker:
+    """One worker process: its :class:`subprocess.Popen`, socket, progress block and pidfd.
+
+    Args:
+        init: first message sent to the worker (what to pre-import, memory limit,
+            rewards to rebuild before the first sample; see :func:`._worker.main`).
+        name: shown in ``ps`` through the worker's argv.
+    """
+
+    def __init__(self, init: Sequence[Any], name: str) -> None:
+        if not sys.executable:
+            raise RuntimeError("sys.executable is unknown, so no worker interpreter can be started")
+        prog_fd = _shared_block(PROGRESS_BYTES)
+        ours, theirs = socket.socketpair()
+        try:
+            self._mmap = mmap.mmap(prog_fd, PROGRESS_BYTES)
+            #: ``[position in chunk, monotonic start time]`` of the sample being run.
+            self.progress: Any = memoryview(self._mmap).cast("d")
+            argv = [
+                sys.executable,
+                *_interpreter_flags(),
+                "-c",
+                _BOOT,
+                json.dumps(sys.path),
+                str(theirs.fileno()),
+                str(prog_fd),
+                str(os.getpid()),
+                name,
+            ]
+            self.popen = subprocess.Popen(
+                argv,
+                stdin=subprocess.DEVNULL,
+                close_fds=True,
+                pass_fds=(theirs.fileno(), prog_fd),
+                start_new_session=True,
+            )
+        except BaseException:
+            ours.close()
+            raise
+        finally:
+            theirs.close()
+            os.close(prog_fd)
+        self.pid = self.popen.pid
+        self.conn = Connection(ours.detach())
+        #: Readable once the process has exited (``None``: watch the socket instead).
+        self.sentinel = _pidfd(self.pid)
+        try:
+            self.conn.send(tuple(init))
+        except OSError:  # it died already; the pool notices on first use
+            pass
+
+    def alive(self) -> bool:
+        return self.popen.poll() is None
+
+    def waitables(self) -> list[Any]:
+        return [self.conn] if self.sentinel is None else [self.conn, self.sentinel]
+
+    def kill(self) -> int | None:
+        """SIGKILL the worker's process group, reap it and return its exit code.
+
+        Negative codes name the signal that ended it, as in :attr:`Popen.returncode`;
+        ``None`` if it could not be reaped.
+        """
+        try:
+            # The group id is the worker's pid, which stays reserved until it is
+            # reaped below, so this never hits an unrelated group.
+            os.killpg(self.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        code: int | None
+        try:
+            code = self.popen.wait(5)
+        except subprocess.TimeoutExpired:
+            code = None
+        self.conn.close()
+        if self.sentinel is not None:
             try:
-                mp_context.reduction.dump(prep_data, buf)  # type: ignore[attr-defined]
-                mp_context.reduction.dump(process_obj, buf)  # type: ignore[attr-defined]
-            finally:
-                mp_context.set_spawning_popen(None)
-            self.sentinel, w = forkserver.connect_to_new_process(self._fds)  # type: ignore[attr-defined]
-            parent_w = os.dup(w)
-            close_fds: Any = util.close_fds  # type: ignore[attr-defined]
-            self.finalizer = util.Finalize(self, close_fds, (parent_w, self.sentinel))
-            with open(w, "wb", closefd=True) as f:
-                f.write(buf.getbuffer())
-            self.pid = forkserver.read_signed(self.sentinel)
-
-    class _WorkerProcess(mp_context.ForkServerProcess):
-        @staticmethod
-        def _Popen(process_obj: Any) -> Any:
-            return _NoMainPopen(process_obj)
-
-
-def new_process(ctx: Any, **kwargs: Any) -> BaseProcess:
-    """A ``Process`` from ``ctx`` that will not re-import ``__main__`` where avoidable."""
-    if _PATCHABLE and ctx.get_start_method() == "forkserver":
-        proc: BaseProcess = _WorkerProcess(**kwargs)
-        return proc
-    made: BaseProcess = ctx.Process(**kwargs)
-    return made
+                os.close(self.sentinel)
+            except OSError:
+                pass
+            self.sentinel = None
+        return code

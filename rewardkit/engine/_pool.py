@@ -12,12 +12,15 @@ Design:
 * one *slot* per worker: a thread in the caller that owns one worker process
   and a pipe to it. Slot threads take *pieces* (chunks of a task) from one
   bounded queue; a caller submitting faster than the pool drains waits.
-* workers are started by forkserver (spawn where that is missing), never by
-  forking the caller, so a large trainer process is never copied and no lock
-  held by another thread is inherited.
+* workers are fresh interpreters (:mod:`._launch`), never forks of the caller,
+  so a large trainer process is never copied, no lock held by another thread is
+  inherited and the caller's ``__main__`` is never re-imported. Each one
+  imports what the rewards need right after it starts.
 * each worker reports the start time of the sample it is running through shared
-  memory; the slot waits on the pipe and the process sentinel until that
-  sample's deadline, then kills the worker (SIGKILL) and starts a new one.
+  memory; the slot waits on the socket and the process's pidfd until that
+  sample's deadline, then kills the worker's process group (SIGKILL) and takes
+  over a spare worker that was started (and warmed) in advance, so a respawn
+  costs no import time; a new spare is started in the background.
 * after a timeout or crash the culprit row gets ``TIMEOUT``/``ERROR``; the rest of
   the chunk goes back to the front of the queue, so only the culprit pays.
 """
@@ -25,27 +28,22 @@ Design:
 from __future__ import annotations
 
 import functools
-import multiprocessing
 import pickle
 import signal
-import sys
 import threading
 import time
 import weakref
 from collections import deque
 from concurrent.futures import Future
-from multiprocessing.connection import Connection, wait
-from multiprocessing.context import BaseContext
-from multiprocessing.process import BaseProcess
-from typing import Any
+from multiprocessing.connection import wait
 
 from .._outcome import Outcome
 from .._reward import Reward
 from ._executor import ExecutorConfig, Task, TaskResult
-from ._launch import new_process
-from ._worker import unpack, worker_main
+from ._launch import Worker
+from ._worker import unpack
 
-__all__ = ["LOAD_TIMEOUT_S", "ProcessExecutor", "start_method"]
+__all__ = ["LOAD_TIMEOUT_S", "ProcessExecutor"]
 
 #: Time a worker may take to rebuild a reward (imports) before its first sample.
 LOAD_TIMEOUT_S = 120.0
@@ -53,12 +51,6 @@ LOAD_TIMEOUT_S = 120.0
 _LOAD_POLL_S = 0.01
 #: A piece that kills its worker before any sample starts is retried this often.
 _MAX_START_ATTEMPTS = 3
-
-
-def start_method() -> str:
-    """``forkserver`` where available (fast, pre-imported children), else ``spawn``."""
-    methods = multiprocessing.get_all_start_methods()
-    return "forkserver" if "forkserver" in methods else "spawn"
 
 
 def _describe_exit(code: int | None) -> str:
@@ -103,6 +95,24 @@ class _Job:
             outs = [o for o in self.outcomes if o is not None]
             self.future.set_result(TaskResult(outs, list(self.latencies)))
 
+    def fill_many(
+        self, positions: list[int], outcomes: list[Outcome], latencies: list[float]
+    ) -> None:
+        """Record several rows under one lock (:meth:`fill` for each, but cheaper)."""
+        with self.lock:
+            if self.future.done():
+                return
+            slots, lats = self.outcomes, self.latencies
+            for pos, outcome, latency in zip(positions, outcomes, latencies, strict=True):
+                if slots[pos] is None:
+                    slots[pos] = outcome
+                    lats[pos] = latency
+                    self.remaining -= 1
+            done = self.remaining == 0
+        if done:
+            outs = [o for o in self.outcomes if o is not None]
+            self.future.set_result(TaskResult(outs, list(self.latencies)))
+
     def fail_rest(self, positions: list[int], reason: str) -> None:
         for pos in positions:
             self.fill(pos, Outcome.error(reason), None)
@@ -118,55 +128,32 @@ class _Piece:
 
 
 class _Slot:
-    """One worker process, its pipe and its shared progress array."""
+    """One worker process, owned by one slot thread."""
 
     def __init__(self, pool: _Pool, number: int) -> None:
         self.pool = pool
         self.number = number
         self.lock = threading.Lock()
-        self.progress: Any = pool.ctx.RawArray("d", 2)  # type: ignore[attr-defined]
-        self.proc: BaseProcess | None = None
-        self.conn: Connection | None = None
+        self.worker: Worker | None = None
 
     def alive(self) -> bool:
-        return self.proc is not None and self.proc.is_alive()
+        w = self.worker
+        return w is not None and w.alive()
 
     def start(self) -> None:
+        """Take over the pool's spare worker (or start one) and replace the spare."""
+        worker = self.pool.fresh_worker()
         with self.lock:
             if self.pool.closed:
+                self.pool.discard(worker)
                 raise RuntimeError("the scorer was closed")
-            ours, theirs = self.pool.ctx.Pipe(duplex=True)
-            proc = new_process(
-                self.pool.ctx,
-                target=worker_main,
-                args=(
-                    theirs,
-                    self.progress,
-                    self.pool.cfg.memory_mb,
-                    list(sys.path),
-                    self.pool.warm,
-                ),
-                name=f"rewardkit-worker-{self.number}",
-                daemon=True,
-            )
-            proc.start()
-            theirs.close()
-            self.proc, self.conn = proc, ours
+            self.worker = worker
 
     def kill(self) -> int | None:
         """SIGKILL the worker (if running), reap it and return its exit code."""
         with self.lock:
-            proc, conn = self.proc, self.conn
-            self.proc = self.conn = None
-        code = None
-        if proc is not None:
-            if proc.is_alive():
-                proc.kill()
-            proc.join(5)
-            code = proc.exitcode
-        if conn is not None:
-            conn.close()
-        return code
+            worker, self.worker = self.worker, None
+        return None if worker is None else worker.kill()
 
 
 class _Pool:
@@ -175,23 +162,23 @@ class _Pool:
 
     def __init__(self, cfg: ExecutorConfig, max_pending: int) -> None:
         self.cfg = cfg
-        self.ctx: BaseContext = multiprocessing.get_context(start_method())
-        if start_method() == "forkserver":
-            # Children of the fork server start with these imported (copy-on-write),
-            # so a respawn after a kill does not pay for importing sympy again.
-            mods = {"rewardkit", "rewardkit.engine._worker"}
-            for rw in cfg.warm:
-                mod = getattr(rw.fn, "__module__", None)
-                if rw.provider != "user" and mod:
-                    mods.add(mod)
-            self.ctx.set_forkserver_preload(sorted(mods))  # type: ignore[attr-defined]
-        self.warm = [pickle.dumps(rw, protocol=pickle.HIGHEST_PROTOCOL) for rw in cfg.warm]
+        # Imported by every worker before its memory limit and first sample.
+        mods = {"rewardkit"}
+        for rw in cfg.warm:
+            mod = getattr(rw.fn, "__module__", None)
+            if rw.provider != "user" and mod:
+                mods.add(mod)
+        warm = [pickle.dumps(rw, protocol=pickle.HIGHEST_PROTOCOL) for rw in cfg.warm]
+        self.init = ("init", cfg.memory_mb, sorted(mods), warm)
         self.max_pending = max_pending
         self.cond = threading.Condition()
         self.queue: deque[_Piece] = deque()
         self.live: dict[int, _Job] = {}
         self.closed = False
         self.blobs: dict[int, tuple[Reward, bytes]] = {}
+        self.spare_lock = threading.Lock()
+        self.spare: Worker | None = None
+        self.started = 0
         self.slots = [_Slot(self, i) for i in range(cfg.workers)]
         self.threads = [
             threading.Thread(target=self.serve, args=(s,), name=f"rewardkit-slot-{i}", daemon=True)
@@ -199,6 +186,48 @@ class _Pool:
         ]
         for t in self.threads:
             t.start()
+
+    # -- worker processes ------------------------------------------------------------
+    def _new_worker(self) -> Worker:
+        with self.spare_lock:
+            self.started += 1
+            number = self.started
+        return Worker(self.init, f"rewardkit-worker-{number}")
+
+    def fresh_worker(self) -> Worker:
+        """A started worker for a slot: the spare if it is still alive, else a new one.
+
+        Must be called from a slot thread: a worker dies with the thread that
+        started it (``PR_SET_PDEATHSIG``), and slot threads live until :meth:`close`.
+        """
+        with self.spare_lock:
+            worker, self.spare = self.spare, None
+        if worker is not None and not worker.alive():
+            worker.kill()
+            worker = None
+        if worker is None:
+            worker = self._new_worker()
+        self.refill_spare()
+        return worker
+
+    def refill_spare(self) -> None:
+        """Start a spare worker if there is none; it warms up while nobody waits."""
+        with self.spare_lock:
+            if self.spare is not None or self.closed:
+                return
+        try:
+            spare = self._new_worker()
+        except Exception:  # tried again at the next respawn
+            return
+        with self.spare_lock:
+            keep = self.spare is None and not self.closed
+            if keep:
+                self.spare = spare
+        if not keep:
+            spare.kill()
+
+    def discard(self, worker: Worker) -> None:
+        worker.kill()
 
     # -- submission ---------------------------------------------------------------
     def blob(self, rw: Reward) -> bytes:
@@ -274,9 +303,9 @@ class _Pool:
             except Exception as exc:
                 job.fail_rest(positions, f"could not start a worker process ({exc})")
                 return
-        conn, proc = slot.conn, slot.proc
-        assert conn is not None and proc is not None
-        prog = slot.progress
+        worker = slot.worker
+        assert worker is not None
+        conn, prog, waitables = worker.conn, worker.progress, worker.waitables()
         prog[1] = time.monotonic()
         prog[0] = -1.0
         rows = [task.rows[p] for p in positions]
@@ -308,7 +337,7 @@ class _Pool:
                 # The load limit is long; poll so the first sample's (shorter) clock
                 # is noticed as soon as the worker starts it.
                 left = min(left, _LOAD_POLL_S)
-            ready = wait([conn, proc.sentinel], timeout=left)
+            ready = wait(waitables, timeout=left)
             if conn in ready:
                 try:
                     _kind, packed, lats = conn.recv()
@@ -316,10 +345,9 @@ class _Pool:
                     self._crashed(slot, piece, received, int(prog[0]))
                     return
                 outs = unpack(packed)
-                for k, (o, lat) in enumerate(zip(outs, lats, strict=True)):
-                    job.fill(positions[received + k], o, lat)
+                job.fill_many(positions[received : received + len(outs)], outs, lats)
                 received += len(outs)
-            elif proc.sentinel in ready:
+            elif ready:  # the process exited
                 self._crashed(slot, piece, received, int(prog[0]))
                 return
 
@@ -351,7 +379,7 @@ class _Pool:
         self._restart(slot)
 
     def _crashed(self, slot: _Slot, piece: _Piece, received: int, at: int) -> None:
-        conn = slot.conn
+        conn = None if slot.worker is None else slot.worker.conn
         job = piece.job
         while conn is not None and received < len(piece.positions):
             try:  # a result sent just before the worker died still counts
@@ -361,8 +389,7 @@ class _Pool:
                 outs = unpack(packed)
             except (EOFError, OSError):
                 break
-            for k, (o, lat) in enumerate(zip(outs, lats, strict=True)):
-                job.fill(piece.positions[received + k], o, lat)
+            job.fill_many(piece.positions[received : received + len(outs)], outs, lats)
             received += len(outs)
         code = slot.kill()
         if received >= len(piece.positions):
@@ -422,6 +449,10 @@ class _Pool:
                     pass
         for slot in self.slots:
             slot.kill()
+        with self.spare_lock:
+            spare, self.spare = self.spare, None
+        if spare is not None:
+            spare.kill()
         me = threading.current_thread()
         for t in self.threads:
             if t is not me:

@@ -1,16 +1,18 @@
 """The worker process: rebuild rewards by reference, score chunks, report back.
 
-Runs in a process started by forkserver or spawn (never a fork of the caller),
-so a reward that segfaults, calls ``os._exit``, spins in C or eats memory takes
-down only this process; the parent notices and replaces it.
+Runs in a fresh interpreter started by :mod:`._launch` (never a fork of the
+caller, never an import of its ``__main__``), so a reward that segfaults, calls
+``os._exit``, spins in C or eats memory takes down only this process; the parent
+notices and replaces it.
 
-Protocol over one duplex :class:`multiprocessing.connection.Connection`:
+Protocol over one :class:`multiprocessing.connection.Connection` (a Unix socket):
 
+* parent → worker, once at start: ``("init", memory_mb, preload, warm)``;
 * parent → worker: ``("run", reward_blob, rows, indices, state)`` or ``("stop",)``;
 * worker → parent: ``("part", outcomes, latencies)`` at most every
   :data:`FLUSH_S` seconds while a chunk runs, then ``("done", outcomes, latencies)``.
 
-Progress goes through a two-slot shared array instead of the pipe, so per-sample
+Progress goes through a two-slot shared block instead of the socket, so per-sample
 bookkeeping costs no system call: slot 1 is the ``time.monotonic()`` at which the
 current sample started, slot 0 its position in the chunk (written after the time,
 so the parent, which reads the position first, never pairs a new position with
@@ -20,7 +22,10 @@ an old time). The parent enforces the deadline from those two numbers.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import importlib
 import io
+import mmap
 import os
 import pickle
 import signal
@@ -33,7 +38,7 @@ from typing import Any
 from .._outcome import Outcome, Status
 from .._reward import Reward
 
-__all__ = ["FLUSH_S", "load_reward", "pack", "unpack", "worker_main"]
+__all__ = ["FLUSH_S", "load_reward", "main", "pack", "unpack"]
 
 #: Partial results are sent at most this often, so a crash mid-chunk loses at most
 #: this much finished work (which the parent re-runs).
@@ -43,7 +48,7 @@ FLUSH_S = 0.05
 class _RefUnpickler(pickle.Unpickler):
     """Unpickler that rebuilds rewards defined in the caller's ``__main__`` script.
 
-    In a worker, ``__main__`` is multiprocessing's own module, so a reward from the
+    In a worker, ``__main__`` is the worker's own boot code, so a reward from the
     user's script is loaded from the script's file instead.
     """
 
@@ -58,7 +63,7 @@ def _rebuild_attribute_here(module: str, qualname: str, source: str | None, *res
 
     if module in ("__main__", "__mp_main__") and source:
         # Import the caller's script by path under a private name: its main block
-        # does not run, and multiprocessing's own __main__ is left alone.
+        # does not run, and the worker's own __main__ is left alone.
         module = load_file_module(source).__name__
     return _rebuild_attribute(module, qualname, source, *rest)
 
@@ -85,38 +90,23 @@ def _limit_memory(memory_mb: int | None) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
-def _die_with_parent() -> None:
-    """Ask Linux to SIGKILL this worker when its parent (the fork server) exits."""
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        import ctypes
+def _die_with_parent(parent: int) -> None:
+    """Ask Linux to SIGKILL this worker when the thread that started it exits.
 
-        libc = ctypes.CDLL(None, use_errno=True)
-        pr_set_pdeathsig = 1
-        libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
-    except Exception:  # best effort: EOF on the pipe also stops an idle worker
-        pass
-
-
-def _release_fork_server() -> None:
-    """Drop this worker's copy of the fork server's keep-alive pipe.
-
-    Stock forkserver children hold it, so a worker stuck in a C loop would keep
-    the fork server (and, through ``PR_SET_PDEATHSIG``, itself) alive after the
-    caller died. Without it, the fork server exits with the caller and the
-    kernel then kills every worker.
+    Set here, after start, rather than in a ``preexec_fn`` of the threaded caller.
+    If the caller died before that, the worker has been re-parented: exit at once.
     """
-    try:
-        from multiprocessing import forkserver
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
 
-        server: Any = forkserver._forkserver  # type: ignore[attr-defined]
-        fd = server._forkserver_alive_fd
-        if fd is not None:
-            server._forkserver_alive_fd = None
-            os.close(fd)
-    except Exception:  # not started by forkserver, or a CPython without these internals
-        pass
+            libc = ctypes.CDLL(None, use_errno=True)
+            pr_set_pdeathsig = 1
+            libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+        except Exception:  # best effort: end-of-file on the socket also stops an idle worker
+            pass
+    if os.getppid() != parent:
+        os._exit(0)
 
 
 def _sendable(outcomes: list[Outcome]) -> list[Outcome]:
@@ -146,8 +136,27 @@ def pack(outcomes: list[Outcome]) -> list[Packed]:
     ]
 
 
+_STATUS = {s.value: s for s in Status}
+# Outcomes were validated when the reward built them in the worker, so the parent
+# rebuilds them without running __init__ again (a third of the cost), as long as
+# the fields are the four that pack() sends.
+_FIELDS = ("score", "status", "reason", "extras")
+_FAST = tuple(f.name for f in dataclasses.fields(Outcome)) == _FIELDS
+
+
 def unpack(packed: list[Packed]) -> list[Outcome]:
-    return [Outcome(s, Status(st), r, e or {}) for s, st, r, e in packed]
+    if not _FAST:
+        return [Outcome(s, Status(st), r, e or {}) for s, st, r, e in packed]
+    new, put, status = object.__new__, object.__setattr__, _STATUS
+    out = []
+    for s, st, r, e in packed:
+        o = new(Outcome)
+        put(o, "score", s)
+        put(o, "status", status[st])
+        put(o, "reason", r)
+        put(o, "extras", e or {})
+        out.append(o)
+    return out
 
 
 def _send(conn: Connection, kind: str, outcomes: list[Outcome], lats: list[float]) -> None:
@@ -213,20 +222,37 @@ def _run_chunk(
     _send(conn, "done", outcomes, lats)
 
 
-def worker_main(
-    conn: Connection,
-    progress: Any,
-    memory_mb: int | None,
-    sys_path: list[str],
-    warm: list[bytes],
-) -> None:
-    """Entry point of a worker process (the target of ``multiprocessing.Process``)."""
+def _preload(modules: Sequence[str]) -> None:
+    """Import what the rewards need before any sample's clock starts (and before the
+    memory limit, like a fork server's pre-imports)."""
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except BaseException:  # reported when a task actually needs it
+            pass
+
+
+def main(argv: Sequence[str]) -> None:
+    """Entry point of a worker process; ``argv`` comes from :mod:`._launch`.
+
+    ``argv``: the socket's descriptor, the progress block's descriptor, the pid of
+    the parent and a display name.
+    """
+    conn_fd, prog_fd, parent = int(argv[0]), int(argv[1]), int(argv[2])
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    _release_fork_server()
-    _die_with_parent()
-    for p in reversed(sys_path):
-        if p not in sys.path:
-            sys.path.insert(0, p)
+    _die_with_parent(parent)
+    for fd in (conn_fd, prog_fd):  # keep them out of anything a reward spawns
+        os.set_inheritable(fd, False)
+    conn = Connection(conn_fd)
+    progress = memoryview(mmap.mmap(prog_fd, 16)).cast("d")
+    os.close(prog_fd)
+    try:
+        kind, memory_mb, preload, warm = conn.recv()
+    except (EOFError, OSError):
+        return
+    if kind != "init":
+        return
+    _preload(preload)
     _limit_memory(memory_mb)
     cache: dict[bytes, Reward] = {}
     for blob in warm:  # pay import costs now, before any sample's clock starts
@@ -234,6 +260,11 @@ def worker_main(
             cache[blob] = load_reward(blob)
         except BaseException:  # reported when a task actually needs it
             pass
+    serve(conn, progress, cache)
+
+
+def serve(conn: Connection, progress: Any, cache: dict[bytes, Reward]) -> None:
+    """Score chunks until the parent says stop or goes away."""
     loop: asyncio.AbstractEventLoop | None = None
     while True:
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -64,7 +65,10 @@ def test_interrupt_then_resume_is_byte_identical(
     if sig == signal.SIGINT:
         assert proc.returncode == 130 and b"--resume" in err
     else:
-        os.killpg(proc.pid, signal.SIGKILL)  # reap orphaned workers of the killed parent
+        # Engine workers lead their own sessions and die with the caller (PDEATHSIG); an
+        # orphaned process group of the CLI itself may or may not still exist.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
     assert not out.exists(), "a partial output must never appear under the final name"
     assert committed < N_ROWS
 

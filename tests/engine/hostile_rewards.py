@@ -13,7 +13,7 @@ import os
 import signal
 import time
 
-from rewardkit import reward
+from rewardkit import Outcome, reward
 
 
 @reward(range=(0, 1))
@@ -87,3 +87,15 @@ def whoami(completion: str) -> float:
 def cheap_whoami(completion: str) -> float:
     """The pid of whoever ran it (cheap, so the caller under isolation='auto')."""
     return float(os.getpid())
+
+
+@reward
+def worker_facts(completion: str) -> Outcome:
+    """The worker's pid, with what its descriptors point to and its session id as extras."""
+    fds = {}
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            fds[fd] = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:  # the directory listing's own descriptor, closed by now
+            pass
+    return Outcome.ok(float(os.getpid()), fds=fds, sid=os.getsid(0))

@@ -336,3 +336,71 @@ def test_a_closed_scorer_refuses_work() -> None:
     s.close()
     with pytest.raises(RuntimeError, match="closed"):
         s.score(rows_of("x"))
+
+
+# -- worker processes: fresh interpreters that hold nothing of the caller's ----------------
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc")
+def test_workers_get_no_unrelated_descriptors_and_lead_their_own_session() -> None:
+    r, w = os.pipe()
+    os.set_inheritable(r, True)  # even an inheritable descriptor stays with the caller
+    mine = os.readlink(f"/proc/self/fd/{r}")
+    try:
+        with Scorer([hr.worker_facts], workers=1) as s:
+            (res,) = s.score(rows_of("x"))
+    finally:
+        os.close(r)
+        os.close(w)
+    out = res["worker_facts"]
+    pid = int(out.score)
+    assert pid != os.getpid()
+    assert out.extras["sid"] == pid  # killpg(pid) reaches whatever the reward spawned
+    held = dict(out.extras["fds"])
+    assert mine not in held.values()
+    for fd in ("0", "1", "2"):
+        held.pop(fd, None)
+    # besides stdio: the socket to the parent and the shared progress block
+    kinds = sorted(t.split(":")[0] if ":" in t else "file" for t in held.values())
+    assert len(held) <= 2 and kinds.count("socket") == 1, held
+
+
+KILLED_PARENT = """
+import sys, time
+sys.path.insert(0, sys.argv[1])
+import hostile_rewards as hr
+from rewardkit.engine import Scorer
+
+s = Scorer([hr.whoami], workers=2, timeout=60)
+pids = {int(r["whoami"].score) for r in s.score([{"completion": str(i)} for i in range(8)])}
+print(" ".join(map(str, sorted(pids))), flush=True)
+time.sleep(60)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_workers_die_with_a_caller_killed_by_sigkill() -> None:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    here = os.path.dirname(os.path.abspath(__file__))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", KILLED_PARENT, here], stdout=subprocess.PIPE, text=True, env=env
+    )
+    assert proc.stdout is not None
+    pids = [int(p) for p in proc.stdout.readline().split()]
+    assert pids and proc.pid not in pids
+    proc.kill()
+    proc.wait(10)
+    deadline = time.monotonic() + 10
+    alive = pids
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.05)
+        alive = [p for p in pids if os.path.exists(f"/proc/{p}") and not _zombie(p)]
+    assert not alive, f"workers {alive} outlived their caller"
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
