@@ -130,7 +130,9 @@ def score(
         str | None, typer.Option(help="write the summary as JSON to this path (for CI)")
     ] = None,
     backend: Annotated[str, typer.Option(help="local or ray")] = "local",
-    ray_address: Annotated[str | None, typer.Option(help="Ray cluster address")] = None,
+    ray_address: Annotated[
+        str | None, typer.Option("--address", "--ray-address", help="Ray cluster address")
+    ] = None,
     split: Annotated[str | None, typer.Option(help="split of a saved DatasetDict")] = None,
     isolation: Annotated[
         str, typer.Option(help="auto (cheap rewards inline), process, or inline (debugging)")

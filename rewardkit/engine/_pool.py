@@ -23,11 +23,17 @@ Design:
   costs no import time; a new spare is started in the background.
 * after a timeout or crash the culprit row gets ``TIMEOUT``/``ERROR``; the rest of
   the chunk goes back to the front of the queue, so only the culprit pays.
+* pipelining: while a worker runs a piece of a cheap reward, its slot sends it the
+  next one (at most two in flight), so the worker never waits for a round trip. The
+  progress block names (chunk sequence number, row), so an overrun is charged to
+  the right row; a piece queued behind the culprit never started and goes back to
+  the queue unchanged.
 """
 
 from __future__ import annotations
 
 import functools
+import os
 import pickle
 import signal
 import threading
@@ -36,12 +42,13 @@ import weakref
 from collections import deque
 from concurrent.futures import Future
 from multiprocessing.connection import wait
+from typing import Any
 
 from .._outcome import Outcome
 from .._reward import Reward
 from ._executor import ExecutorConfig, Task, TaskResult
 from ._launch import Worker
-from ._worker import unpack
+from ._worker import SEQ_LIMIT, decode_progress, unpack
 
 __all__ = ["LOAD_TIMEOUT_S", "ProcessExecutor"]
 
@@ -51,6 +58,13 @@ LOAD_TIMEOUT_S = 120.0
 _LOAD_POLL_S = 0.01
 #: A piece that kills its worker before any sample starts is retried this often.
 _MAX_START_ATTEMPTS = 3
+#: Pieces a worker may hold at once: the one it runs and the next, sent ahead so the
+#: worker starts it without waiting for a round trip through the slot thread.
+_PIPELINE = 2
+#: A piece is sent ahead only if the one before it should finish within this long
+#: (from the reward's last measured cost per row), so a piece waiting behind a slow
+#: one on a busy worker is never held back long while another worker could take it.
+_PIPELINE_S = 0.02
 
 
 def _describe_exit(code: int | None) -> str:
@@ -127,6 +141,17 @@ class _Piece:
         self.attempts = attempts
 
 
+class _Sent:
+    """A piece sent to a worker: its sequence number and how many rows came back."""
+
+    __slots__ = ("piece", "seq", "received")
+
+    def __init__(self, piece: _Piece, seq: int) -> None:
+        self.piece = piece
+        self.seq = seq
+        self.received = 0
+
+
 class _Slot:
     """One worker process, owned by one slot thread."""
 
@@ -135,6 +160,34 @@ class _Slot:
         self.number = number
         self.lock = threading.Lock()
         self.worker: Worker | None = None
+        #: Pieces sent to the worker and not done yet, oldest (the running one) first.
+        self.inflight: deque[_Sent] = deque()
+        self.seq = 0
+        #: Set (under the pool's condition) while the slot thread would send another
+        #: piece ahead but the queue is empty; a submitter then wakes it through the pipe.
+        self.wants = False
+        self.wake_r, self.wake_w = os.pipe()
+        os.set_blocking(self.wake_r, False)
+        os.set_blocking(self.wake_w, False)
+
+    def wake(self) -> None:
+        try:
+            os.write(self.wake_w, b"x")
+        except OSError:  # full (a wakeup is pending anyway) or closed
+            pass
+
+    def drain_wake(self) -> None:
+        try:
+            os.read(self.wake_r, 512)
+        except OSError:
+            pass
+
+    def close_pipe(self) -> None:
+        for fd in (self.wake_r, self.wake_w):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
 
     def alive(self) -> bool:
         w = self.worker
@@ -175,6 +228,11 @@ class _Pool:
         self.queue: deque[_Piece] = deque()
         self.live: dict[int, _Job] = {}
         self.closed = False
+        #: Slot threads blocked in :meth:`take` (they get new pieces before any is
+        #: sent ahead to a busy worker).
+        self.waiting = 0
+        #: Last measured seconds per row, by reward key (decides what is sent ahead).
+        self.cost: dict[str, float] = {}
         self.blobs: dict[int, tuple[Reward, bytes]] = {}
         self.spare_lock = threading.Lock()
         self.spare: Worker | None = None
@@ -251,7 +309,7 @@ class _Pool:
             self.live[id(job)] = job
             job.future.add_done_callback(functools.partial(self._forget, id(job)))
             self.queue.append(_Piece(job, list(range(len(task.rows)))))
-            self.cond.notify_all()
+            self._notify()
         return job.future
 
     def _forget(self, key: int, _future: Future[TaskResult]) -> None:
@@ -262,14 +320,41 @@ class _Pool:
         """Put unfinished rows back at the front: they belong to a batch already admitted."""
         with self.cond:
             self.queue.appendleft(piece)
-            self.cond.notify_all()
+            self._notify()
 
-    def take(self) -> _Piece | None:
+    def _notify(self) -> None:
+        """Wake idle slot threads, and a busy one that would send a piece ahead when
+        the queue holds more pieces than idle slots will take. Called under ``cond``."""
+        self.cond.notify_all()
+        if len(self.queue) > self.waiting and not self.closed:
+            for slot in self.slots:
+                if slot.wants:
+                    slot.wants = False
+                    slot.wake()
+                    break
+
+    def take(self, slot: _Slot) -> _Piece | None:
         with self.cond:
-            while not self.queue and not self.closed:
-                self.cond.wait()
+            slot.wants = False
+            self.waiting += 1
+            try:
+                while not self.queue and not self.closed:
+                    self.cond.wait()
+            finally:
+                self.waiting -= 1
             if self.closed:
                 return None
+            piece = self.queue.popleft()
+            self.cond.notify_all()
+            return piece
+
+    def take_nowait(self, slot: _Slot) -> _Piece | None:
+        """A piece to send ahead, unless an idle slot thread should take it instead."""
+        with self.cond:
+            if self.closed or len(self.queue) <= self.waiting:
+                slot.wants = not self.closed
+                return None
+            slot.wants = False
             piece = self.queue.popleft()
             self.cond.notify_all()
             return piece
@@ -281,89 +366,161 @@ class _Pool:
         except Exception:  # retried when the first piece arrives
             pass
         while True:
-            piece = self.take()
+            piece = self.take(slot)
             if piece is None:
                 break
             try:
                 self.run(slot, piece)
             except BaseException as exc:  # never leave a caller waiting on a lost row
-                piece.job.fail_rest(
-                    piece.positions, f"internal engine error ({type(exc).__name__}: {exc})"
-                )
+                why = f"internal engine error ({type(exc).__name__}: {exc})"
+                for sent in slot.inflight or [_Sent(piece, 0)]:
+                    sent.piece.job.fail_rest(sent.piece.positions[sent.received :], why)
+                slot.inflight.clear()
                 slot.kill()
         slot.kill()
+        with self.cond:
+            slot.wants = False
+        slot.close_pipe()
 
     def run(self, slot: _Slot, piece: _Piece) -> None:
-        job, positions = piece.job, piece.positions
-        task = job.task
+        """Run ``piece`` and, pipelined behind it, whatever else this slot picks up,
+        until the worker has nothing in flight."""
         if not slot.alive():
             slot.kill()
             try:
                 slot.start()
             except Exception as exc:
-                job.fail_rest(positions, f"could not start a worker process ({exc})")
+                piece.job.fail_rest(piece.positions, f"could not start a worker process ({exc})")
                 return
         worker = slot.worker
         assert worker is not None
-        conn, prog, waitables = worker.conn, worker.progress, worker.waitables()
-        prog[1] = time.monotonic()
-        prog[0] = -1.0
-        rows = [task.rows[p] for p in positions]
-        indices = [task.indices[p] for p in positions]
-        try:
-            conn.send(("run", job.blob, rows, indices, task.state))
-        except (OSError, EOFError):  # the worker died while idle: not these rows' fault
-            slot.kill()
-            self._retry(piece, 0, "the worker process died before it started")
+        inflight = slot.inflight
+        if self._send(slot, piece) is not None:
             return
-        except Exception as exc:
-            job.fail_rest(
-                positions,
-                f"rows {indices[0]}..{indices[-1]} could not be sent to a worker process "
-                f"({type(exc).__name__}: {exc})",
-            )
-            return
-        received = 0
-        n = len(positions)
-        while received < n:
-            at = int(prog[0])
-            started = prog[1]
-            limit = LOAD_TIMEOUT_S if at < 0 else self.cfg.timeout
+        conn, prog = worker.conn, worker.progress
+        waitables = [*worker.waitables(), slot.wake_r]
+        head_since = time.monotonic()  # when the head piece became the worker's next job
+        while inflight:
+            if len(inflight) < _PIPELINE and self._cheap(inflight[-1]):
+                nxt = self.take_nowait(slot)
+                if nxt is not None:
+                    failed = self._send(slot, nxt)
+                    if failed is not None:
+                        # The worker died: the loop below notices; this piece never ran.
+                        self.requeue(failed)
+            at, started = decode_progress(prog[0]), prog[1]
+            k = self._find(inflight, at[0])
+            loading = k is None or at[1] < 0
+            if k is None:
+                # Between chunks (the progress names one already done): the head is
+                # being received and unpickled.
+                started = head_since
+            limit = LOAD_TIMEOUT_S if loading else self.cfg.timeout
             left = None if limit is None else started + limit - time.monotonic()
             if left is not None and left <= 0 and not conn.poll():
-                self._overrun(slot, piece, received, at, limit)
+                self._overrun(slot, k, at[1], limit, loading)
                 return
-            if at < 0 and left is not None:
+            if loading and left is not None:
                 # The load limit is long; poll so the first sample's (shorter) clock
                 # is noticed as soon as the worker starts it.
                 left = min(left, _LOAD_POLL_S)
             ready = wait(waitables, timeout=left)
             if conn in ready:
                 try:
-                    _kind, packed, lats = conn.recv()
+                    msg = conn.recv()
                 except (EOFError, OSError):
-                    self._crashed(slot, piece, received, int(prog[0]))
+                    self._crashed(slot)
                     return
-                outs = unpack(packed)
-                job.fill_many(positions[received : received + len(outs)], outs, lats)
-                received += len(outs)
+                if self._accept(inflight, msg):
+                    head_since = time.monotonic()
+            elif slot.wake_r in ready:
+                slot.drain_wake()
             elif ready:  # the process exited
-                self._crashed(slot, piece, received, int(prog[0]))
+                self._crashed(slot)
                 return
+
+    def _send(self, slot: _Slot, piece: _Piece) -> _Piece | None:
+        """Send ``piece`` to the slot's worker; returns it if the worker is gone."""
+        job, positions = piece.job, piece.positions
+        task = job.task
+        worker = slot.worker
+        assert worker is not None
+        slot.seq = slot.seq % (SEQ_LIMIT - 1) + 1
+        rows = [task.rows[p] for p in positions]
+        indices = [task.indices[p] for p in positions]
+        try:
+            worker.conn.send(("run", slot.seq, job.blob, rows, indices, task.state))
+        except (OSError, EOFError):  # the worker died
+            if not slot.inflight:  # while idle: not these rows' fault, but count the try
+                slot.kill()
+                self._retry(piece, 0, "the worker process died before it started")
+                return None
+            return piece
+        except Exception as exc:
+            job.fail_rest(
+                positions,
+                f"rows {indices[0]}..{indices[-1]} could not be sent to a worker process "
+                f"({type(exc).__name__}: {exc})",
+            )
+            return None
+        slot.inflight.append(_Sent(piece, slot.seq))
+        return None
+
+    def _cheap(self, sent: _Sent) -> bool:
+        """Whether the rest of ``sent`` should finish soon, so that queueing another
+        piece behind it on the same worker cannot hold that piece back for long."""
+        cost = self.cost.get(sent.piece.job.task.reward.key)
+        return cost is not None and cost * (len(sent.piece.positions) - sent.received) < (
+            _PIPELINE_S
+        )
+
+    @staticmethod
+    def _find(inflight: deque[_Sent], seq: int) -> int | None:
+        for k, sent in enumerate(inflight):
+            if sent.seq == seq:
+                return k
+        return None
+
+    def _accept(self, inflight: deque[_Sent], msg: tuple[Any, ...]) -> bool:
+        """Record a result message for the head piece; True once that piece is done."""
+        kind, seq, packed, lats = msg
+        head = inflight[0]
+        if seq != head.seq:
+            raise RuntimeError(f"worker answered chunk {seq}, expected {head.seq}")
+        outs = unpack(packed)
+        piece = head.piece
+        piece.job.fill_many(piece.positions[head.received : head.received + len(outs)], outs, lats)
+        head.received += len(outs)
+        if lats:
+            self.cost[piece.job.task.reward.key] = sum(lats) / len(lats)
+        if kind == "done":
+            inflight.popleft()
+            return True
+        return False
 
     def _retry(self, piece: _Piece, received: int, why: str) -> None:
         rest = piece.positions[received:]
+        if not rest:
+            return
         if piece.attempts + 1 >= _MAX_START_ATTEMPTS:
             piece.job.fail_rest(rest, f"{why} (tried {_MAX_START_ATTEMPTS} times)")
         else:
             self.requeue(_Piece(piece.job, rest, piece.attempts + 1))
 
     def _overrun(
-        self, slot: _Slot, piece: _Piece, received: int, at: int, limit: float | None
+        self, slot: _Slot, k: int | None, at: int, limit: float | None, loading: bool
     ) -> None:
         slot.kill()
+        inflight = list(slot.inflight)
+        slot.inflight.clear()
+        k = k or 0
+        # Pieces queued behind the culprit never started: back to the queue, unchanged.
+        for sent in reversed(inflight[k + 1 :]):
+            self.requeue(sent.piece)
+        culprit = inflight[k]
+        piece, received = culprit.piece, culprit.received
         key = piece.job.task.reward.key
-        if at < 0:
+        if loading:
             piece.job.fail_rest(
                 piece.positions[received:],
                 f"the worker did not load reward {key!r} within {LOAD_TIMEOUT_S!r} s",
@@ -376,38 +533,55 @@ class _Pool:
                 limit_s=limit,
             )
             self._blame(piece, received, at, out, limit)
+        # Pieces before the culprit had all their results read (the worker runs them
+        # in order); anything left of them is re-run, counted as a failed try.
+        for sent in reversed(inflight[:k]):
+            self._retry(sent.piece, sent.received, "the worker was killed")
         self._restart(slot)
 
-    def _crashed(self, slot: _Slot, piece: _Piece, received: int, at: int) -> None:
-        conn = None if slot.worker is None else slot.worker.conn
-        job = piece.job
-        while conn is not None and received < len(piece.positions):
+    def _crashed(self, slot: _Slot) -> None:
+        worker = slot.worker
+        inflight = slot.inflight
+        conn = None if worker is None else worker.conn
+        while conn is not None and inflight:
             try:  # a result sent just before the worker died still counts
                 if not conn.poll():
                     break
-                _kind, packed, lats = conn.recv()
-                outs = unpack(packed)
+                msg = conn.recv()
             except (EOFError, OSError):
                 break
-            job.fill_many(piece.positions[received : received + len(outs)], outs, lats)
-            received += len(outs)
+            self._accept(inflight, msg)
+        at = (0, -1) if worker is None else decode_progress(worker.progress[0])
         code = slot.kill()
-        if received >= len(piece.positions):
+        pending = list(inflight)
+        inflight.clear()
+        if not pending:
             self._restart(slot)
             return
         what = _describe_exit(code)
+        k = self._find(deque(pending), at[0])
+        if k is None:
+            k = 0
+            at = (pending[0].seq, -1)
+        for sent in reversed(pending[k + 1 :]):  # never started: back unchanged
+            self.requeue(sent.piece)
+        culprit = pending[k]
+        piece, received = culprit.piece, culprit.received
+        job = piece.job
         key = job.task.reward.key
-        if at < 0 or at < received:
+        if at[1] < received:
             # It died outside any sample (loading the reward or between samples).
             self._retry(piece, received, f"the worker {what} while loading reward {key!r}")
         else:
-            row = job.task.indices[piece.positions[at]]
+            row = job.task.indices[piece.positions[at[1]]]
             out = Outcome.error(
                 f"worker {what} while scoring row {row} with reward {key!r}; "
                 "the worker was replaced",
                 exitcode=code,
             )
-            self._blame(piece, received, at, out, None)
+            self._blame(piece, received, at[1], out, None)
+        for sent in reversed(pending[:k]):
+            self._retry(sent.piece, sent.received, f"the worker {what}")
         self._restart(slot)
 
     def _blame(

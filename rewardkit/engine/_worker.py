@@ -8,15 +8,18 @@ notices and replaces it.
 Protocol over one :class:`multiprocessing.connection.Connection` (a Unix socket):
 
 * parent → worker, once at start: ``("init", memory_mb, preload, warm)``;
-* parent → worker: ``("run", reward_blob, rows, indices, state)`` or ``("stop",)``;
-* worker → parent: ``("part", outcomes, latencies)`` at most every
-  :data:`FLUSH_S` seconds while a chunk runs, then ``("done", outcomes, latencies)``.
+* parent → worker: ``("run", seq, reward_blob, rows, indices, state)`` or ``("stop",)``;
+  the parent may send the next chunk before the current one is done (pipelining):
+  chunks are run one after the other, in the order they were sent;
+* worker → parent: ``("part", seq, outcomes, latencies)`` at most every
+  :data:`FLUSH_S` seconds while a chunk runs, then ``("done", seq, outcomes, latencies)``.
 
 Progress goes through a two-slot shared block instead of the socket, so per-sample
 bookkeeping costs no system call: slot 1 is the ``time.monotonic()`` at which the
-current sample started, slot 0 its position in the chunk (written after the time,
-so the parent, which reads the position first, never pairs a new position with
-an old time). The parent enforces the deadline from those two numbers.
+current step started, slot 0 says which step (:func:`progress_code`: the chunk's
+sequence number and the row's position in it, or "loading the chunk"). Slot 0 is
+written after the time, so the parent, which reads it first, never pairs a new
+step with an old time. The parent enforces the deadline from those two numbers.
 """
 
 from __future__ import annotations
@@ -38,11 +41,38 @@ from typing import Any
 from .._outcome import Outcome, Status
 from .._reward import Reward
 
-__all__ = ["FLUSH_S", "load_reward", "main", "pack", "unpack"]
+__all__ = [
+    "FLUSH_S",
+    "SEQ_LIMIT",
+    "decode_progress",
+    "load_reward",
+    "main",
+    "pack",
+    "progress_code",
+    "unpack",
+]
 
 #: Partial results are sent at most this often, so a crash mid-chunk loses at most
 #: this much finished work (which the parent re-runs).
 FLUSH_S = 0.05
+#: Chunk sequence numbers run from 1 to ``SEQ_LIMIT - 1`` and then wrap around; 0 is
+#: never used, so a fresh (zeroed) progress block names no chunk.
+SEQ_LIMIT = 1 << 20
+_ROW_SPAN = float(1 << 32)
+
+
+def progress_code(seq: int, pos: int) -> float:
+    """Progress slot 0 for row ``pos`` of chunk ``seq`` (``pos == -1``: loading the chunk).
+
+    Exact in a double: ``seq < 2**20`` and ``pos + 1 < 2**32``.
+    """
+    return seq * _ROW_SPAN + (pos + 1)
+
+
+def decode_progress(code: float) -> tuple[int, int]:
+    """``(seq, pos)`` from :func:`progress_code`."""
+    seq, rest = divmod(int(code), 1 << 32)
+    return seq, rest - 1
 
 
 class _RefUnpickler(pickle.Unpickler):
@@ -159,11 +189,13 @@ def unpack(packed: list[Packed]) -> list[Outcome]:
     return out
 
 
-def _send(conn: Connection, kind: str, outcomes: list[Outcome], lats: list[float]) -> None:
+def _send(
+    conn: Connection, kind: str, seq: int, outcomes: list[Outcome], lats: list[float]
+) -> None:
     try:
-        conn.send((kind, pack(outcomes), lats))
+        conn.send((kind, seq, pack(outcomes), lats))
     except (pickle.PicklingError, TypeError, AttributeError):
-        conn.send((kind, pack(_sendable(outcomes)), lats))
+        conn.send((kind, seq, pack(_sendable(outcomes)), lats))
 
 
 def _score_one(
@@ -187,6 +219,7 @@ def _score_one(
 def _run_chunk(
     conn: Connection,
     progress: Any,
+    seq: int,
     rw: Reward,
     rows: Sequence[Mapping[str, Any]],
     indices: Sequence[int],
@@ -196,30 +229,31 @@ def _run_chunk(
     n = len(rows)
     if rw.batched:
         progress[1] = time.monotonic()
-        progress[0] = 0
+        progress[0] = progress_code(seq, 0)
         t0 = time.perf_counter()
         try:
             outs = list(rw.score_batch(rows, state=state, start=indices[0] if n else 0))
         except BaseException as exc:
             outs = [Outcome.error(f"batched reward {rw.key!r} raised {type(exc).__name__}")] * n
         per = (time.perf_counter() - t0) / max(n, 1)
-        _send(conn, "done", outs, [per] * n)
+        _send(conn, "done", seq, outs, [per] * n)
         return
     outcomes: list[Outcome] = []
     lats: list[float] = []
     last = time.monotonic()
+    base = progress_code(seq, 0)
     for i, (row, index) in enumerate(zip(rows, indices, strict=True)):
         started = time.monotonic()
         progress[1] = started
-        progress[0] = i
+        progress[0] = base + i
         t0 = time.perf_counter()
         outcomes.append(_score_one(rw, row, state, index, loop))
         lats.append(time.perf_counter() - t0)
         if i < n - 1 and time.monotonic() - last >= FLUSH_S:
-            _send(conn, "part", outcomes, lats)
+            _send(conn, "part", seq, outcomes, lats)
             outcomes, lats = [], []
             last = time.monotonic()
-    _send(conn, "done", outcomes, lats)
+    _send(conn, "done", seq, outcomes, lats)
 
 
 def _preload(modules: Sequence[str]) -> None:
@@ -273,7 +307,10 @@ def serve(conn: Connection, progress: Any, cache: dict[bytes, Reward]) -> None:
             return
         if msg[0] != "run":
             return
-        _, blob, rows, indices, state = msg
+        _, seq, blob, rows, indices, state = msg
+        # The clock of "loading this chunk" (rebuilding its reward) starts now.
+        progress[1] = time.monotonic()
+        progress[0] = progress_code(seq, -1)
         rw = cache.get(blob)
         if rw is None:
             try:
@@ -283,9 +320,9 @@ def serve(conn: Connection, progress: Any, cache: dict[bytes, Reward]) -> None:
                     f"could not rebuild the reward in the worker process "
                     f"({type(exc).__name__}: {exc})"
                 )
-                _send(conn, "done", [err] * len(rows), [0.0] * len(rows))
+                _send(conn, "done", seq, [err] * len(rows), [0.0] * len(rows))
                 continue
         if rw.is_async and not rw.batched and loop is None:
             loop = asyncio.new_event_loop()
-        _run_chunk(conn, progress, rw, rows, indices, state, loop if rw.is_async else None)
+        _run_chunk(conn, progress, seq, rw, rows, indices, state, loop if rw.is_async else None)
         del rows, state

@@ -22,6 +22,12 @@ from ..parsers import extract_code_blocks
 
 __all__ = ["code_tests", "extract_code"]
 
+# row language -> fence tag (and sandbox language): C/C++ are compiled inside the sandbox
+_LANGUAGES = {
+    "python": "python", "py": "python", "python3": "python",
+    "c": "c", "cpp": "cpp", "c++": "cpp", "cxx": "cpp", "cc": "cpp",
+}  # fmt: skip
+
 
 def extract_code(text: str, language: str = "python") -> str | None:
     """The last fenced block in ``language`` (untagged blocks count as any language); the
@@ -52,21 +58,25 @@ def _score_one(
     max_tests: int | None,
     float_tolerance: float | None,
 ) -> Outcome:
-    from ..sandbox import SandboxError, Status, TestFormatError
+    from ..sandbox import LanguageUnavailableError, SandboxError, Status, TestFormatError
     from ..sandbox.ray_pool import selected_pool  # REWARDKIT_SANDBOX_RAY routes to Ray actors
 
     if tests is None or (isinstance(tests, list | tuple | dict | str) and not tests):
         return Outcome.not_applicable("row has no tests")
     language = (language or "python").lower()
-    if language not in ("python", "py", "python3"):
-        return Outcome.not_applicable(f"language {language!r} is not supported; valid: 'python'")
-    code = extract_code(completion.answer_text, "python")
+    fence = _LANGUAGES.get(language)
+    if fence is None:
+        return Outcome.not_applicable(
+            f"language {language!r} is not supported; valid: 'python', 'c', 'cpp'"
+        )
+    code = extract_code(completion.answer_text, fence)
     if code is None:
         return Outcome.unparseable(f"no {language} code block in the completion")
     try:
         result = selected_pool().run_tests(
             code,
             tests,
+            language=fence,
             partial_credit=partial_credit,
             max_tests=max_tests,
             timeout=timeout,
@@ -74,6 +84,8 @@ def _score_one(
         )
     except TestFormatError as exc:
         return Outcome.not_applicable(f"tests: {exc}")
+    except LanguageUnavailableError as exc:  # fail closed: no compiler is not a wrong answer
+        return Outcome.not_applicable(str(exc))
     except SandboxError as exc:
         return Outcome.error(f"sandbox: {exc}")
     extras: dict[str, Any] = {
@@ -122,7 +134,9 @@ def code_tests(
     stdin/stdout, ``{"fn_name": ..., "cases": [[args, expected], ...]}`` for calls, or
     HumanEval's ``{"test": ..., "entry_point": ...}``. Without ``partial_credit`` it stops at
     the first failing test; ``max_tests`` caps the tests run, ``timeout`` is per test. The
-    rows of a batch run concurrently, one per fork server.
+    rows of a batch run concurrently, one per fork server. ``language`` (default python) may
+    be ``c`` or ``cpp``/``c++``: compiled with gcc/g++ inside the sandbox, stdin/stdout tests
+    only; no compiler here → ``NOT_APPLICABLE``.
 
     Example:
         >>> out = code_tests.score({"completion": "```python\\ndef f(x):\\n    return x + 1\\n```",

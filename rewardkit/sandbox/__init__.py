@@ -1,4 +1,4 @@
-"""Kernel-isolated execution of untrusted Python for code rewards.
+"""Kernel-isolated execution of untrusted Python (and C/C++) for code rewards.
 
 A pool of small, pre-imported fork servers runs each job in fresh namespaces with a private
 read-only root, an unprivileged uid, rlimits, Landlock and seccomp. The verdict is computed in
@@ -7,7 +7,12 @@ the parent from plain-data observations; expected outputs never enter the sandbo
 This package imports nothing from the rest of rewardkit.
 """
 
-from ._errors import SandboxError, SandboxUnavailableError, TestFormatError
+from ._errors import (
+    LanguageUnavailableError,
+    SandboxError,
+    SandboxUnavailableError,
+    TestFormatError,
+)
 from ._limits import Limits
 from ._pool import DEFAULT_PREIMPORT, SandboxPool, default_pool, shutdown_default_pool
 from ._probe import choose_tier, probe
@@ -17,6 +22,7 @@ __all__ = [
     "DEFAULT_PREIMPORT",
     "ExecResult",
     "Failure",
+    "LanguageUnavailableError",
     "Limits",
     "RunResult",
     "SandboxError",

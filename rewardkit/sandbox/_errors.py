@@ -20,3 +20,8 @@ class TestFormatError(SandboxError, ValueError):
     """The ``tests`` value of a row has a shape the sandbox does not understand."""
 
     __test__ = False  # not a pytest test class
+
+
+class LanguageUnavailableError(SandboxError):
+    """The requested language cannot run here (e.g. no C compiler): fail closed, never a
+    wrong answer."""

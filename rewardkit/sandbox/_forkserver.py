@@ -30,7 +30,7 @@ import tempfile
 import time
 from typing import Any
 
-from . import _harness, _jail, _seccomp, _syscalls
+from . import _compiled, _harness, _jail, _seccomp, _syscalls
 
 _FRAME = struct.Struct(">I")
 _STDERR_KEEP = 8192
@@ -229,6 +229,8 @@ class ForkServer:
                 except OSError:
                     continue
             os._exit(71)
+        if job.get("mode") in _compiled.MODES:
+            _compiled.run(job)
         _harness.run(job)
 
     def _watch(

@@ -10,11 +10,13 @@ reported as ``infra_error`` after one retry.
 from __future__ import annotations
 
 import atexit
+import base64
 import itertools
 import json
 import os
 import queue
 import select
+import shutil
 import subprocess
 import threading
 import time
@@ -22,8 +24,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from . import _boot, _forkserver, _plan, _probe, _verdict
-from ._errors import SandboxError
+from . import _boot, _compiled, _forkserver, _plan, _probe, _verdict
+from ._errors import LanguageUnavailableError, SandboxError, TestFormatError
 from ._limits import Limits
 from ._result import ExecResult, Failure, RunResult, Status, TestResult, Usage
 
@@ -37,6 +39,8 @@ _UID_BASE = 60000
 _UID_SPAN = 5000
 _slots = itertools.count()
 _SERVER_MARGIN_S = 10.0
+COMPILE_TIMEOUT_S = 20.0
+COMPILE_MEMORY_MB = 2048
 
 
 class _WorkerDied(SandboxError):
@@ -217,10 +221,15 @@ class SandboxPool:
         fresh.wait_ready()
         return fresh
 
-    def _run_job(self, job: dict[str, Any], limits: Limits) -> dict[str, Any]:
-        """One sandbox run; server failures are retried once, then reported as infra."""
+    def _run_job(
+        self, job: dict[str, Any], limits: Limits, overrides: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """One sandbox run; server failures are retried once, then reported as infra.
+
+        ``overrides``: more per-job limit fields (e.g. the compile step's memory)."""
         job = {**job, "limits": {"test_timeout": limits.test_timeout,
-                                 "total_timeout": limits.total_timeout}}  # fmt: skip
+                                 "total_timeout": limits.total_timeout,
+                                 **(overrides or {})}}  # fmt: skip
         error = ""
         for _ in range(2):
             with self._checkout() as worker:
@@ -281,7 +290,8 @@ class SandboxPool:
             code: the candidate program.
             tests: assert strings, stdin/stdout cases, call cases or a HumanEval ``check``
                 (see :mod:`._plan`).
-            language: only ``"python"`` for now.
+            language: ``"python"``, or ``"c"`` / ``"cpp"`` (also ``"c++"``): compiled with
+                gcc/g++ inside the sandbox, then run once per stdin/stdout case.
             partial_credit: keep going after a failure so ``fraction`` is meaningful.
             stop_on_first_failure: defaults to ``not partial_credit``.
             max_tests: run at most this many tests.
@@ -289,14 +299,18 @@ class SandboxPool:
             float_tolerance: relative/absolute tolerance for numbers in call and stdout cases.
 
         Raises:
-            TestFormatError: ``tests`` has an unknown shape.
+            TestFormatError: ``tests`` has an unknown shape (C/C++: only stdin/stdout cases).
+            LanguageUnavailableError: no compiler for ``language`` here (fail closed).
+            ValueError: an unknown ``language``.
         """
-        if language != "python":
-            raise ValueError(f"language {language!r} is not supported yet; valid: 'python'")
+        lang = _compiled.normalise(language)
         stop = (not partial_credit) if stop_on_first_failure is None else stop_on_first_failure
         plan = _plan.cached_plan(tests, max_tests)
         limits = self._limits_for(timeout)
-        if plan.mode == "stdio":
+        if lang != "python":
+            tests_out, usage, infra = self._run_compiled(code, lang, plan, stop, limits,
+                                                         float_tolerance)  # fmt: skip
+        elif plan.mode == "stdio":
             tests_out, usage, infra = self._run_stdio(code, plan, stop, limits, float_tolerance)
         else:
             tests_out, usage, infra = self._run_steps(code, plan, stop, limits, float_tolerance)
@@ -331,6 +345,72 @@ class SandboxPool:
             if infra is not None:
                 return results, usage, infra
             results.append(_verdict.stdio_result(index, reply, records, expected, tol))
+            if stop and results[-1].status is not Status.PASS:
+                break
+        results += _not_run(len(results), plan.total)
+        return results, usage, None
+
+    def _run_compiled(
+        self,
+        code: str,
+        lang: str,
+        plan: _plan.Plan,
+        stop: bool,
+        limits: Limits,
+        tol: float | None,
+    ) -> tuple[list[TestResult], Usage, str | None]:
+        """Compile once in the sandbox (its own limits), then run the binary per case."""
+        compiler = _compiled.COMPILERS[lang]
+        if plan.mode != "stdio":
+            raise TestFormatError(
+                f"{lang} tests must be stdin/stdout cases {{'inputs': [...], 'outputs': [...]}}"
+            )
+        if shutil.which(compiler) is None:
+            raise LanguageUnavailableError(f"language {lang!r} not available: no {compiler}")
+        compile_limits = limits.replace(
+            test_timeout=COMPILE_TIMEOUT_S, total_timeout=COMPILE_TIMEOUT_S
+        )
+        overrides = {
+            "memory_mb": max(limits.memory_mb, COMPILE_MEMORY_MB),
+            "processes": max(limits.processes, 16),
+            "open_files": max(limits.open_files, 64),
+            "output_bytes": 1 << 16,
+            "result_bytes": limits.file_size_mb * (3 << 20) // 2 + (1 << 20),
+        }
+        reply = self._run_job(
+            {"mode": "compile", "language": lang, "code": code}, compile_limits, overrides
+        )
+        usage = _usage(reply)
+        records = _verdict.parse_records(str(reply.get("res", "")))
+        infra = _verdict.infra_reason(reply, records)
+        if infra is not None:
+            return [], usage, infra
+        kind, exit_code, binary = _compiled.compile_outcome(reply)
+        if kind == "missing":
+            raise LanguageUnavailableError(
+                f"language {lang!r} not available: no {compiler} inside the sandbox"
+            )
+        if kind != "compiled" or exit_code != 0 or not binary:
+            if reply.get("killed") == "timeout":
+                status, reason = Status.TIMEOUT, "compile: wall-clock limit exceeded"
+            else:
+                status = Status.RUNTIME_ERROR
+                message = _compiled.diagnostics(str(reply.get("stderr", "")))
+                if reply.get("killed") == "output_limit":
+                    message = message or "compiler output limit exceeded"
+                reason = "compile error: " + (message or f"compiler exit code {exit_code}")
+            failed = [TestResult(0, status, reason)] if plan.total else []
+            return failed + _not_run(len(failed), plan.total), usage, None
+        payload = base64.b64encode(binary).decode()
+        results: list[TestResult] = []
+        for index, (stdin, expected) in enumerate(plan.stdio):
+            reply = self._run_job({"mode": "binary", "binary": payload, "stdin": stdin}, limits)
+            usage += _usage(reply)
+            records = _verdict.parse_records(str(reply.get("res", "")))
+            infra = _verdict.infra_reason(reply, records)
+            if infra is not None:
+                return results, usage, infra
+            results.append(_compiled.binary_result(index, reply, records, expected, tol))
             if stop and results[-1].status is not Status.PASS:
                 break
         results += _not_run(len(results), plan.total)
