@@ -35,6 +35,10 @@ def to_text(value: Any) -> str:
         return ""
     if isinstance(value, str):
         return value
+    if type(value) is list and all(type(m) is dict for m in value):
+        # the usual chat form, without the (slow) abstract-class checks below
+        chosen = [m for m in value if m.get("role") == "assistant"] or value
+        return "\n".join([_content_text(m.get("content")) for m in chosen])
     if isinstance(value, Mapping):
         return _content_text(value.get("content"))
     if isinstance(value, Sequence):
@@ -49,6 +53,8 @@ def to_text(value: Any) -> str:
 
 def _content_text(content: Any) -> str:
     # Multimodal messages carry a list of parts: [{"type": "text", "text": ...}, ...]
+    if type(content) is str:
+        return content
     if content is None:
         return ""
     if isinstance(content, str):
@@ -62,6 +68,15 @@ def _content_text(content: Any) -> str:
 
 def prompt_text(prompt: Any) -> str:
     """The prompt as one string (chat messages joined by newlines)."""
+    if type(prompt) is list:
+        return "\n".join(
+            [
+                _content_text(m.get("content"))
+                if type(m) is dict or isinstance(m, Mapping)
+                else str(m)
+                for m in prompt
+            ]
+        )
     if isinstance(prompt, Sequence) and not isinstance(prompt, str):
         return "\n".join(
             _content_text(m.get("content")) if isinstance(m, Mapping) else str(m) for m in prompt
@@ -73,8 +88,10 @@ _PREFILL_RE = re.compile(r"<think>\s*\Z")
 
 
 def _prompt_prefills_think(prompt: Any) -> bool:
-    text = prompt_text(prompt)
-    return bool(_PREFILL_RE.search(text[-200:]))
+    text = prompt if type(prompt) is str else prompt_text(prompt)
+    tail = text[-200:]
+    # the literal test skips the regex for the usual prompt, which has no <think> at all
+    return "<think>" in tail and bool(_PREFILL_RE.search(tail))
 
 
 class Completion(str):
@@ -109,7 +126,9 @@ class Completion(str):
         prompt: Any = None,
         reasoning_tags: Sequence[str] = DEFAULT_REASONING_TAGS,
     ) -> Completion:
-        if isinstance(raw, Completion) and hasattr(raw, "reasoning_tags"):
+        if type(raw) is str:
+            text = raw
+        elif isinstance(raw, Completion) and hasattr(raw, "reasoning_tags"):
             tags_same = tuple(reasoning_tags) == raw.reasoning_tags
             if tags_same and (prompt is None or raw.prefilled_think):
                 return raw
@@ -118,13 +137,16 @@ class Completion(str):
             if raw.prefilled_think and not again.prefilled_think:
                 again.prefilled_think = True
             return again
-        text = to_text(raw)
+        else:
+            text = to_text(raw)
         truncated = len(text) > MAX_COMPLETION_CHARS
         if truncated:
             text = text[:MAX_COMPLETION_CHARS]
         self = cls(text)
         self.raw = raw
-        self.reasoning_tags = tuple(reasoning_tags)
+        self.reasoning_tags = (
+            reasoning_tags if reasoning_tags is DEFAULT_REASONING_TAGS else tuple(reasoning_tags)
+        )
         self.truncated = truncated
         prefilled = _prompt_prefills_think(prompt) if prompt is not None else False
         if not prefilled and "</think>" in text:

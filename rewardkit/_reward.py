@@ -29,7 +29,7 @@ import math
 import threading
 import typing
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
-from typing import Any, TypeVar, overload
+from typing import Any, TypeAlias, TypeVar, overload
 
 from ._completion import Completion
 from ._errors import MissingColumnError, RewardDefinitionError
@@ -73,6 +73,7 @@ class Reward:
         "provider",
         "defined_at",
         "_key_cache",
+        "_plan",
         "__weakref__",
     )
 
@@ -95,6 +96,8 @@ class Reward:
     provider: str
     defined_at: str
     _key_cache: str | None
+    #: per input, precomputed: (parameter name, kind, column, default) (see _read_signature)
+    _plan: tuple[tuple[str, int, str, Any], ...]
 
     def __init__(
         self,
@@ -186,6 +189,18 @@ class Reward:
                 optional.append(column)
                 input_defaults[column] = p.default
         self.inputs = tuple(inputs)
+        plan: list[tuple[str, int, str, Any]] = []
+        for name in inputs:
+            column = _PLURAL.get(name, name) if self.batched else name
+            if column == "state":
+                plan.append((name, _K_STATE, column, None))
+            elif column == "row":
+                plan.append((name, _K_ROW, column, None))
+            elif column == "completion":
+                plan.append((name, _K_COMPLETION, column, None))
+            else:
+                plan.append((name, _K_COLUMN, column, input_defaults.get(column, _NO_DEFAULT)))
+        self._plan = tuple(plan)
         self.required_columns = tuple(required)
         self.optional_columns = tuple(optional)
         self.takes_all_columns = takes_all
@@ -331,13 +346,30 @@ class Reward:
             )
 
     # -- scoring -----------------------------------------------------------------
-    def _kwargs(self, row: Mapping[str, Any], state: Mapping[str, Any] | None) -> dict[str, Any]:
-        kwargs: dict[str, Any] = dict(self.options)
+    def _kwargs(
+        self,
+        row: Mapping[str, Any],
+        state: Mapping[str, Any] | None,
+        views: CompletionViews | None = None,
+    ) -> dict[str, Any]:
+        kwargs: dict[str, Any] = self.options.copy()
         if self.takes_all_columns:
             for k, v in row.items():
                 kwargs.setdefault(k, v)
-        for name in self.inputs:
-            kwargs[name] = self._input(name, row, state)
+        for name, kind, column, default in self._plan:
+            if kind == _K_COLUMN:
+                if column in row:
+                    kwargs[name] = row[column]
+                elif default is not _NO_DEFAULT:
+                    kwargs[name] = default
+                else:
+                    raise KeyError(column)
+            elif kind == _K_COMPLETION:
+                kwargs[name] = _completion_of(row, views)
+            elif kind == _K_STATE:
+                kwargs[name] = state if state is not None else {}
+            else:
+                kwargs[name] = row
         if self.takes_all_columns and "completion" in kwargs and "completion" not in self.inputs:
             kwargs["completion"] = Completion.from_raw(
                 kwargs["completion"], prompt=row.get("prompt")
@@ -371,8 +403,17 @@ class Reward:
         """
         if self.batched:
             return self.score_batch([row], state=state, start=index or 0)[0]
+        return self._score_one(row, state, index, None)
+
+    def _score_one(
+        self,
+        row: Mapping[str, Any],
+        state: Mapping[str, Any] | None,
+        index: int | None,
+        views: CompletionViews | None,
+    ) -> Outcome:
         try:
-            kwargs = self._kwargs(row, state)
+            kwargs = self._kwargs(row, state, views)
         except KeyError as exc:
             return _missing_outcome(self, exc, row, index)
         try:
@@ -382,6 +423,20 @@ class Reward:
         except Exception as exc:  # the contract: a raising reward costs one sample
             return _exception_outcome(self, exc, index)
         return validate_one(raw, self, index)
+
+    def _score_rows(
+        self,
+        rows: Sequence[Mapping[str, Any]],
+        indices: Sequence[int],
+        state: Mapping[str, Any] | None,
+        views: CompletionViews | None,
+    ) -> list[Outcome]:
+        """:meth:`score_batch` for the engine's inline path: each row's completion view is
+        taken from (or added to) ``views``, so the rewards of one batch build it once."""
+        if self.batched:
+            return self._score_batch(rows, state, indices[0] if indices else 0, views)
+        one = self._score_one
+        return [one(row, state, index, views) for row, index in zip(rows, indices, strict=True)]
 
     def score_batch(
         self,
@@ -393,8 +448,17 @@ class Reward:
         """Score many samples in order; a batched reward gets one call for all of them."""
         if not self.batched:
             return [self.score(r, state=state, index=start + i) for i, r in enumerate(rows)]
+        return self._score_batch(rows, state, start, None)
+
+    def _score_batch(
+        self,
+        rows: Sequence[Mapping[str, Any]],
+        state: Mapping[str, Any] | None,
+        start: int,
+        views: CompletionViews | None,
+    ) -> list[Outcome]:
         try:
-            kwargs = self._batch_kwargs(rows, state)
+            kwargs = self._batch_kwargs(rows, state, views)
         except KeyError as exc:
             return [_missing_outcome(self, exc, r, start + i) for i, r in enumerate(rows)]
         try:
@@ -441,15 +505,54 @@ class Reward:
         return list(await asyncio.gather(*(one(i, r) for i, r in enumerate(rows))))
 
     def _batch_kwargs(
-        self, rows: Sequence[Mapping[str, Any]], state: Mapping[str, Any] | None
+        self,
+        rows: Sequence[Mapping[str, Any]],
+        state: Mapping[str, Any] | None,
+        views: CompletionViews | None = None,
     ) -> dict[str, Any]:
-        kwargs: dict[str, Any] = dict(self.options)
-        for name in self.inputs:
-            column = _PLURAL.get(name, name)
-            kwargs[name] = [self._input(column, r, state) for r in rows]
-            if column == "state":
+        kwargs: dict[str, Any] = self.options.copy()
+        for name, kind, column, default in self._plan:
+            if kind == _K_COLUMN:
+                if default is _NO_DEFAULT:
+                    for r in rows:
+                        if column not in r:
+                            raise KeyError(column)
+                    kwargs[name] = [r[column] for r in rows]
+                else:
+                    kwargs[name] = [r[column] if column in r else default for r in rows]
+            elif kind == _K_COMPLETION:
+                kwargs[name] = [_completion_of(r, views) for r in rows]
+            elif kind == _K_STATE:
                 kwargs[name] = state if state is not None else {}
+            else:
+                kwargs[name] = list(rows)
         return kwargs
+
+
+#: Kinds of input in :attr:`Reward._plan`.
+_K_COLUMN, _K_COMPLETION, _K_STATE, _K_ROW = 0, 1, 2, 3
+#: Marks a column input without a default.
+_NO_DEFAULT: Any = object()
+
+
+#: Completion views shared by the rewards of one batch: ``(id(raw), id(prompt))`` to
+#: ``(raw, prompt, view)``; holding ``raw`` and ``prompt`` keeps their ids unique.
+CompletionViews: TypeAlias = "dict[tuple[int, int], tuple[Any, Any, Completion]]"
+
+
+def _completion_of(row: Mapping[str, Any], views: CompletionViews | None) -> Completion:
+    """The :class:`Completion` view of ``row`` (shared through ``views`` when given)."""
+    raw = row["completion"]
+    prompt = row.get("prompt")
+    if views is None:
+        return Completion.from_raw(raw, prompt=prompt)
+    key = (id(raw), id(prompt))
+    hit = views.get(key)
+    if hit is not None and hit[0] is raw and hit[1] is prompt:
+        return hit[2]
+    view = Completion.from_raw(raw, prompt=prompt)
+    views[key] = (raw, prompt, view)
+    return view
 
 
 #: Return types that cannot be awaitable: skip the (comparatively slow) isawaitable check.

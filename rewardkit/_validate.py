@@ -39,6 +39,14 @@ def validate_one(raw: Any, rw: Reward, index: int | None) -> Outcome:
     NumPy scalars and 0-d arrays/tensors (anything with ``ndim == 0`` and
     ``item()``) are unwrapped first, since reward code often returns them.
     """
+    kind = type(raw)
+    if kind is float:  # the common returns first, without abstract-class checks
+        if raw - raw == 0.0:  # finite (inf - inf and nan - nan are nan)
+            return _check_range(Outcome(raw), rw, index)
+    elif kind is bool:
+        return _check_range(Outcome(1.0 if raw else 0.0), rw, index)
+    elif kind is Outcome and raw.status is Status.OK and raw.score is not None:
+        return _check_range(raw, rw, index)
     if isinstance(raw, Outcome):
         if raw.status is Status.OK and raw.score is None:
             return Outcome(

@@ -36,7 +36,7 @@ from .._compose import Composite
 from .._errors import RewardDefinitionError
 from .._outcome import Outcome
 from .._refs import resolve_reference
-from .._reward import Reward
+from .._reward import CompletionViews, Reward
 from ._backends import make_executor
 from ._cache import ResultCache, fingerprint, project, reads, row_key
 from ._executor import Executor, ExecutorConfig, Task, TaskResult
@@ -81,6 +81,8 @@ class _Batch:
     leaf_out: dict[str, dict[int, Outcome]] = field(default_factory=dict)
     parts: list[_Part] = field(default_factory=list)
     top_errors: dict[tuple[int, int], Outcome] = field(default_factory=dict)
+    # Completion views of ``rows``, shared by the leaves that run inline
+    views: CompletionViews = field(default_factory=dict)
 
 
 def _resolve(item: Any) -> RewardLike:
@@ -476,13 +478,16 @@ class Scorer:
             if part.groups is None and part.future is None:
                 # Timed per chunk, not per row: the per-row average keeps p50/p99 honest
                 # for rewards whose cost hardly varies, at a fraction of the overhead.
-                outcomes, seconds = run_inline_timed(part.task)
+                outcomes, seconds = run_inline_timed(part.task, batch.views)
                 out.update(zip(part.task.indices, outcomes, strict=True))
                 self._stats.timed(part.leaf.key, len(outcomes), seconds)
                 if outcomes:
                     self._call_cost[part.leaf.key] = seconds / len(outcomes)
                 continue
-            result = run_inline(part.task) if part.future is None else part.future.result()
+            if part.future is None:
+                result = run_inline(part.task, batch.views)
+            else:
+                result = part.future.result()
             if part.future is None and result.latencies:
                 lat = [x for x in result.latencies if x is not None]
                 self._call_cost[part.leaf.key] = sum(lat) / max(len(lat), 1)

@@ -64,6 +64,7 @@ import re
 import threading
 import time
 import weakref
+from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias
@@ -101,6 +102,7 @@ DEFAULT_PREFIX = "rewardkit"
 ASYNC_INSTANCE_TRL = (1, 9)
 
 _STATUSES = tuple(Status)
+_STATUS_TEXT = {s: s.value for s in Status}
 _NAME_RE = re.compile(r"[^A-Za-z0-9_.\-]+")
 
 
@@ -482,7 +484,7 @@ def build_rows(
 
 
 def _describe(outcome: Outcome) -> str:
-    status = outcome.status.value
+    status = _STATUS_TEXT[outcome.status]
     return f"{status}: {outcome.reason}" if outcome.reason else status
 
 
@@ -524,15 +526,14 @@ class _Adapter:
         key, rng = self.key, self.reward.range
         outcomes = [r[key] for r in results]
         value = self.group.policy.value
-        values = [value(o, rng) for o in outcomes]
+        ok = Status.OK
+        values = [o.score if o.status is ok else value(o, rng) for o in outcomes]
         log_metric = kwargs.get("log_metric")
         prefix = f"{self.group.prefix}/{self.__name__}"
         if callable(log_metric):
-            counts = dict.fromkeys(_STATUSES, 0)
-            for o in outcomes:
-                counts[o.status] += 1
+            counts = Counter([o.status for o in outcomes])
             for status in _STATUSES:
-                log_metric(f"{prefix}/{status.value}", float(counts[status]))
+                log_metric(f"{prefix}/{_STATUS_TEXT[status]}", float(counts[status]))
             log_metric(f"{self.group.prefix}/batch_seconds", float(seconds))
         log_extra = kwargs.get("log_extra")
         if callable(log_extra) and self.group.log_reasons:
