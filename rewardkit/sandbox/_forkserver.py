@@ -35,6 +35,9 @@ from . import _compiled, _harness, _jail, _seccomp, _syscalls
 _FRAME = struct.Struct(">I")
 _STDERR_KEEP = 8192
 _DRAIN_S = 1.0
+_RES_BATCH_S = 0.002
+_RES_BATCH_BYTES = 1 << 14  # a bigger read means a fast writer: keep reading it at once
+_RES_EAGER_AFTER = 1 << 18  # so does a job that has already written this much
 
 
 def read_frame(fd: int) -> Any | None:
@@ -75,6 +78,7 @@ class ForkServer:
         self.ruleset = _jail.landlock_ruleset(jail)
         self.pid = os.getpid()
         self.pidns_fd = pidns_fd
+        self.env_workdir: str | None = None  # the job environment the server already holds
 
     def run(self, job: dict[str, Any]) -> dict[str, Any]:
         limits = {**self.limits, **job.get("limits", {})}
@@ -82,6 +86,7 @@ class ForkServer:
         workdir = "/tmp" if self.jail.isolated else tempfile.mkdtemp(prefix="rk-job-")
         pipes = [os.pipe() for _ in range(3)]
         (out_r, out_w), (err_r, err_w), (res_r, res_w) = pipes
+        os.set_blocking(res_r, False)  # read in batches by _pump, without ever blocking
         start = time.monotonic()
         try:
             if self.jail.tier == "userns":
@@ -215,11 +220,8 @@ class ForkServer:
                 ruleset=self.ruleset,
                 seccomp_filter=self.filter,
             )
-            os.environ.clear()
-            os.environ.update(
-                HOME=workdir, TMPDIR=workdir, LANG="C.UTF-8", PYTHONHASHSEED="0",
-                OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
-            )  # fmt: skip
+            if workdir != self.env_workdir:  # else the server already holds this environment
+                set_job_environment(workdir)
         except BaseException as exc:
             message = f"X {type(exc).__name__}: {exc}\n".encode()[:512]
             for fd in (_jail.RESULT_FD, res_w):
@@ -308,18 +310,49 @@ class ForkServer:
         open_fds = {out_r, err_r, res_r}
         scanned = 0
         exited = False
+        # The job writes one result record per step; waking up for each costs a context switch
+        # (tens per job). After a small read, res_r leaves the poll set for _RES_BATCH_S, so
+        # records are read in batches; a large read (or total) means a fast writer, read at once. A
+        # step's deadline then starts up to that much late (never early), and res_r is always
+        # read before a timeout is declared; exit, stdout/stderr and the pool's EOF are still
+        # seen at once.
+        res_resume: float | None = None  # res_r is out of the poll set until then
         while not exited:
             now = time.monotonic()
+            if res_resume is not None and now >= res_resume:
+                poller.register(res_r, select.POLLIN)
+                res_resume = None
             deadline = min(step_deadline, total_deadline)
             if now >= deadline:
+                if res_resume is not None:  # unread records may move the step deadline
+                    poller.register(res_r, select.POLLIN)
+                    res_resume = None
+                    if self._read_res(reply, buffers, caps, res_r, open_fds, poller):
+                        scanned, step_deadline = self._scan(
+                            reply, buffers[res_r], scanned, step_deadline, test_timeout
+                        )
+                        if reply["killed"]:
+                            break
+                        continue
                 reply["killed"] = "timeout"
                 break
-            for fd, _ in poller.poll(max(1, int((deadline - now) * 1000) + 1)):
+            wake = deadline if res_resume is None else min(deadline, res_resume)
+            for fd, _ in poller.poll(max(1, int((wake - now) * 1000) + 1)):
                 if fd == pidfd:
                     exited = True
                 elif fd == 0:  # the pool closed our stdin: it is gone, so are we
                     signal.pidfd_send_signal(pidfd, signal.SIGKILL)
                     os._exit(0)
+                elif fd == res_r:
+                    got = self._read_res(reply, buffers, caps, res_r, open_fds, poller)
+                    if got:
+                        scanned, step_deadline = self._scan(
+                            reply, buffers[res_r], scanned, step_deadline, test_timeout
+                        )
+                    batch = got < _RES_BATCH_BYTES and len(buffers[res_r]) < _RES_EAGER_AFTER
+                    if batch and res_r in open_fds and not reply["killed"]:
+                        poller.unregister(res_r)
+                        res_resume = time.monotonic() + _RES_BATCH_S
                 elif fd in open_fds:
                     chunk = os.read(fd, 1 << 16)
                     if not chunk:
@@ -330,20 +363,52 @@ class ForkServer:
                     if len(buffers[fd]) > caps[fd]:
                         del buffers[fd][caps[fd] :]
                         reply["killed"] = "output_limit"
-                    if fd == res_r:
-                        buf = buffers[res_r]
-                        end = buf.rfind(b"\n")
-                        if end >= scanned:
-                            for line in bytes(buf[scanned:end]).split(b"\n"):
-                                if line.startswith(b"S "):
-                                    step_deadline = time.monotonic() + test_timeout
-                                    reply["step"] = line[2:].decode(errors="replace")
-                            scanned = end + 1
             if reply["killed"]:
                 break
         if reply["killed"]:
             signal.pidfd_send_signal(pidfd, signal.SIGKILL)
         self._drain(buffers, caps, open_fds)
+        self._scan(reply, buffers[res_r], scanned, step_deadline, test_timeout)  # batched tail
+
+    @staticmethod
+    def _read_res(
+        reply: dict[str, Any],
+        buffers: dict[int, bytearray],
+        caps: dict[int, int],
+        res_r: int,
+        open_fds: set[int],
+        poller: select.poll,
+    ) -> int:
+        """Read what the result pipe holds (non-blocking); the number of bytes added."""
+        if res_r not in open_fds:
+            return 0
+        try:
+            chunk = os.read(res_r, 1 << 16)
+        except BlockingIOError:
+            return 0
+        if not chunk:
+            poller.unregister(res_r)
+            open_fds.discard(res_r)
+            return 0
+        buffers[res_r] += chunk
+        if len(buffers[res_r]) > caps[res_r]:
+            del buffers[res_r][caps[res_r] :]
+            reply["killed"] = "output_limit"
+        return len(chunk)
+
+    @staticmethod
+    def _scan(
+        reply: dict[str, Any], buf: bytearray, scanned: int, step_deadline: float, timeout: float
+    ) -> tuple[int, float]:
+        """Track ``S k`` records in complete new lines: each restarts the per-test deadline."""
+        end = buf.rfind(b"\n")
+        if end >= scanned:
+            for line in bytes(buf[scanned:end]).split(b"\n"):
+                if line.startswith(b"S "):
+                    step_deadline = time.monotonic() + timeout
+                    reply["step"] = line[2:].decode(errors="replace")
+            scanned = end + 1
+        return scanned, step_deadline
 
     @staticmethod
     def _drain(buffers: dict[int, bytearray], caps: dict[int, int], open_fds: set[int]) -> None:
@@ -357,6 +422,15 @@ class ForkServer:
                     open_fds.discard(fd)
                 else:
                     buffers[fd] += chunk[: caps[fd] - len(buffers[fd])]
+
+
+def set_job_environment(workdir: str) -> None:
+    """Replace the process environment with a job's (nothing of the server's survives)."""
+    os.environ.clear()
+    os.environ.update(
+        HOME=workdir, TMPDIR=workdir, LANG="C.UTF-8", PYTHONHASHSEED="0",
+        OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
+    )  # fmt: skip
 
 
 def main(argv: list[str]) -> None:
@@ -380,6 +454,12 @@ def main(argv: list[str]) -> None:
         if jail.isolated:
             _jail.build_root(jail)
         server = ForkServer(jail, config["limits"], pidns_fd)
+        if jail.isolated:
+            # Every job's workdir is /tmp: set the job environment once here rather than per job
+            # in the child, where clearing and refilling it cost ~0.4 ms (copy-on-write faults).
+            # The server itself reads no environment variable after start-up.
+            set_job_environment("/tmp")
+            server.env_workdir = "/tmp"
         gc.collect()
         gc.freeze()  # keep pre-imported objects' pages shared across forks
     except BaseException as exc:

@@ -133,9 +133,8 @@ def _parse_joined(sources: list[str]) -> list[ast.stmt] | None:
     for line, stmt in enumerate(body, start=1):
         if stmt.lineno != line or stmt.end_lineno != line:
             return None
-        for node in ast.walk(stmt):
-            if hasattr(node, "lineno"):
-                node.lineno = node.end_lineno = 1  # type: ignore[attr-defined]
+    # Line numbers stay those of the joined text: every consumer of a one-line source reads
+    # only column offsets (see _segment), so rewriting each node's lineno was wasted work.
     return body
 
 
@@ -273,7 +272,17 @@ def _liftable(test: ast.Compare) -> bool:
     return True
 
 
+_NEVER_LITERAL = (ast.Name, ast.Attribute, ast.Subscript, ast.Lambda, ast.Compare, ast.BoolOp)
+
+
 def _literal(node: ast.expr) -> Any:
+    if isinstance(node, ast.Constant):  # fast paths: exactly what literal_eval answers
+        return node.value
+    if isinstance(node, _NEVER_LITERAL) or (
+        isinstance(node, ast.Call)
+        and not (isinstance(node.func, ast.Name) and node.func.id == "set")
+    ):
+        return _MISSING
     try:
         return ast.literal_eval(node)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
