@@ -11,6 +11,7 @@ install command instead of failing half-way through a model download.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import json
@@ -24,8 +25,6 @@ from types import ModuleType
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from . import _runtime as rt
 from . import recipe_dir, recipe_names
@@ -38,8 +37,14 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-console = Console()
-err = Console(stderr=True)
+
+
+@functools.lru_cache(maxsize=2)
+def _console(stderr: bool = False) -> Any:
+    """rich is imported on first output, so ``rewardkit --help`` stays cheap."""
+    from rich.console import Console
+
+    return Console(stderr=stderr)
 
 
 def _locate(name: str) -> Path:
@@ -54,7 +59,9 @@ def _locate(name: str) -> Path:
 
         near = difflib.get_close_matches(name, recipe_names(), n=3)
         hint = f" Did you mean {', '.join(near)}?" if near else ""
-        err.print(f"[red]no recipe {name!r}.{hint}[/] Recipes: {', '.join(recipe_names())}")
+        _console(stderr=True).print(
+            f"[red]no recipe {name!r}.{hint}[/] Recipes: {', '.join(recipe_names())}"
+        )
         raise typer.Exit(2) from None
 
 
@@ -95,6 +102,8 @@ def _plan(spec: rt.RecipeSpec, cfg: dict[str, Any]) -> tuple[dict[str, Any], lis
 @app.command("list")
 def list_cmd() -> None:
     """List the bundled recipes."""
+    from rich.table import Table
+
     table = Table(show_lines=False)
     table.add_column("recipe", no_wrap=True)
     for col in ("framework", "presets", "hardware", "summary"):
@@ -109,7 +118,7 @@ def list_cmd() -> None:
             f"{hw.get('gpus', '?')} GPU x {hw.get('gpu_memory_gb', '?')} GiB",
             spec.summary().splitlines()[0] if spec.summary() else "",
         )
-    console.print(table)
+    _console().print(table)
 
 
 @app.command("show")
@@ -118,26 +127,26 @@ def show_cmd(name: Annotated[str, typer.Argument(help="recipe name or folder")])
     import yaml
 
     spec = rt.load_spec(_locate(name))
-    console.rule(f"[bold]{spec.name}")
-    console.print(spec.summary())
+    _console().rule(f"[bold]{spec.name}")
+    _console().print(spec.summary())
     if spec.data.get("seed"):
-        console.print(f"seed: {spec.data['seed']}")
-    console.print(f"folder: {spec.dir}")
-    console.rule("config (defaults)")
-    console.print(yaml.safe_dump(spec.config, sort_keys=False).rstrip(), markup=False)
-    console.rule("presets")
-    console.print(yaml.safe_dump(spec.presets, sort_keys=False).rstrip() or "-", markup=False)
-    console.rule("hardware")
-    console.print(yaml.safe_dump(spec.hardware, sort_keys=False).rstrip(), markup=False)
-    console.rule(f"requirements ({spec.requirements_file.name})")
+        _console().print(f"seed: {spec.data['seed']}")
+    _console().print(f"folder: {spec.dir}")
+    _console().rule("config (defaults)")
+    _console().print(yaml.safe_dump(spec.config, sort_keys=False).rstrip(), markup=False)
+    _console().rule("presets")
+    _console().print(yaml.safe_dump(spec.presets, sort_keys=False).rstrip() or "-", markup=False)
+    _console().rule("hardware")
+    _console().print(yaml.safe_dump(spec.hardware, sort_keys=False).rstrip(), markup=False)
+    _console().rule(f"requirements ({spec.requirements_file.name})")
     if spec.requirements_file.is_file():
-        console.print(spec.requirements_file.read_text().rstrip(), markup=False)
-    console.print(f"install: {rt.install_command(spec)}", markup=False)
-    console.rule("launchers")
+        _console().print(spec.requirements_file.read_text().rstrip(), markup=False)
+    _console().print(f"install: {rt.install_command(spec)}", markup=False)
+    _console().rule("launchers")
     for key, launcher in spec.launchers.items():
-        console.print(f"{key}: {launcher['command']}", markup=False)
-    console.rule("files")
-    console.print(
+        _console().print(f"{key}: {launcher['command']}", markup=False)
+    _console().rule("files")
+    _console().print(
         "  ".join(sorted(p.name for p in spec.dir.iterdir() if not p.name.startswith(("_", "."))))
     )
 
@@ -172,7 +181,7 @@ def run_cmd(
     try:
         cfg = rt.resolve_config(spec, preset=preset, sets=sets or [], dataset=dataset, model=model)
     except rt.ConfigError as exc:
-        err.print(f"[red]{exc}[/]")
+        _console(stderr=True).print(f"[red]{exc}[/]")
         raise typer.Exit(2) from None
     if output_dir:
         cfg["output_dir"] = output_dir
@@ -190,42 +199,44 @@ def run_cmd(
     missing = rt.check_requirements(spec, cfg)
     hardware = rt.check_hardware(spec, cfg)
     if dry_run:
-        console.print(
+        _console().print(
             rt.dump_plan(cfg, trainer_cfg, command), markup=False, highlight=False, soft_wrap=True
         )
         for p in missing + hardware:
-            err.print(f"[yellow]note:[/] {p}")
+            _console(stderr=True).print(f"[yellow]note:[/] {p}")
         if missing:
-            err.print(f"install with: {rt.install_command(spec)}", markup=False)
+            _console(stderr=True).print(f"install with: {rt.install_command(spec)}", markup=False)
     if problems:
         for p in problems:
-            err.print(f"[red]invalid:[/] {p}")
+            _console(stderr=True).print(f"[red]invalid:[/] {p}")
         raise typer.Exit(2)
     if dry_run:
-        console.print("[green]dry run: config is valid[/]")
+        _console().print("[green]dry run: config is valid[/]")
         return
     if missing and not skip_checks:
         for p in missing:
-            err.print(f"[red]missing:[/] {p}")
-        err.print("Install the recipe's tested stack with:")
-        err.print(f"  {rt.install_command(spec)}", markup=False)
+            _console(stderr=True).print(f"[red]missing:[/] {p}")
+        _console(stderr=True).print("Install the recipe's tested stack with:")
+        _console(stderr=True).print(f"  {rt.install_command(spec)}", markup=False)
         raise typer.Exit(3)
     if hardware and not skip_checks:
         for p in hardware:
-            err.print(f"[red]hardware:[/] {p}")
-        err.print(
+            _console(stderr=True).print(f"[red]hardware:[/] {p}")
+        _console(stderr=True).print(
             "Use a smaller preset (`rewardkit recipe show NAME`), `--set device=cpu` where the "
             "recipe supports it, or --skip-checks."
         )
         raise typer.Exit(4)
     out.mkdir(parents=True, exist_ok=True)
     config_path.write_text(json.dumps(cfg, indent=2, default=str))
-    console.print(f"[bold]launch:[/] {shlex.join(command)}", highlight=False)
+    _console().print(f"[bold]launch:[/] {shlex.join(command)}", highlight=False)
     env = dict(os.environ)
     env.setdefault("PYTHONUNBUFFERED", "1")
     proc = subprocess.run(command, env=env, check=False)
     if proc.returncode:
-        err.print(f"[red]recipe {spec.name} exited with status {proc.returncode}[/]")
+        _console(stderr=True).print(
+            f"[red]recipe {spec.name} exited with status {proc.returncode}[/]"
+        )
     raise typer.Exit(proc.returncode)
 
 
@@ -243,7 +254,7 @@ def export_cmd(
     """
     src = _locate(name)
     if dest.exists() and any(dest.iterdir()) and not force:
-        err.print(f"[red]{dest} is not empty[/] (use --force)")
+        _console(stderr=True).print(f"[red]{dest} is not empty[/] (use --force)")
         raise typer.Exit(2)
     shutil.copytree(
         src,
@@ -253,8 +264,8 @@ def export_cmd(
     )
     shutil.copy2(Path(rt.__file__), dest / "_runtime.py")
     (dest / "__init__.py").unlink(missing_ok=True)
-    console.print(f"exported {src.name} to {dest}")
-    console.print(f"  cd {shlex.quote(str(dest))} && python train.py --dry-run")
+    _console().print(f"exported {src.name} to {dest}")
+    _console().print(f"  cd {shlex.quote(str(dest))} && python train.py --dry-run")
 
 
 def main() -> None:  # pragma: no cover - `python -m rewardkit.recipes._cli`

@@ -8,8 +8,6 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -207,11 +205,6 @@ def test_via_engine_runs_in_a_worker(rk: Any) -> None:
     rk.run("-q", "-k", "not timeout").assert_outcomes(passed=2, deselected=1)
 
 
-@pytest.mark.xfail(
-    reason="rewardkit.engine does not enforce timeouts yet (issue 4); remove this mark when "
-    "it does",
-    strict=False,
-)
 def test_via_engine_reports_timeouts(rk: Any) -> None:
     rk.pytester.makepyfile(test_engine=ENGINE_FILE)
     rk.run("-q", "-k", "timeout").assert_outcomes(passed=1, deselected=2)
