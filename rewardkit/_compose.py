@@ -3,8 +3,11 @@
 Composites are pure combinators over :class:`Outcome` values. The engine first
 asks a composite which leaf rewards a row *needs* (a ``route`` needs only the
 branch for that row), evaluates those leaves (isolated, cached, in parallel),
-then asks the composite to *combine* them. Each combined outcome carries every
-leaf's score and status in ``extras["terms"]`` so trainers can log them.
+and asks again with the outcomes known so far until nothing more is needed (a
+``gate`` needs its value only once its condition has passed); then it asks the
+composite to *combine* them. Each combined outcome carries the score and status
+of every leaf it evaluated in ``extras["terms"]`` so trainers can log them; a
+term that was skipped (a gate's value when the condition failed) is absent.
 
 Status rules, chosen to be honest rather than convenient:
 
@@ -16,6 +19,7 @@ Status rules, chosen to be honest rather than convenient:
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, Union
@@ -102,11 +106,21 @@ class Composite:
         return f"<{type(self).__name__} {self.name}>"
 
     # -- evaluation --------------------------------------------------------------------
-    def needed(self, row: Mapping[str, Any]) -> list[Reward]:
-        """Leaves whose outcomes :meth:`combine` will ask for on this row."""
+    def needed(
+        self, row: Mapping[str, Any], known: Mapping[str, Outcome] | None = None
+    ) -> list[Reward]:
+        """The leaves still needed on this row, given the outcomes ``known`` so far.
+
+        ``known`` maps leaf keys to outcomes already evaluated for this row (``None``:
+        nothing yet). The engine evaluates what this returns and asks again with the
+        larger ``known`` until it returns no leaf that is not known, then calls
+        :meth:`combine`, which may ask only for leaves listed along the way. This
+        default needs every child's leaves up front; ``gate`` asks for its value only
+        once its condition is known to have passed.
+        """
         out: list[Reward] = []
         for child in self.children:
-            out.extend(_needed(child, row))
+            out.extend(_needed(child, row, known))
         return out
 
     def combine(self, row: Mapping[str, Any], lookup: Lookup) -> Outcome:
@@ -164,8 +178,48 @@ class Composite:
         return _mul(self, -1.0)
 
 
-def _needed(node: RewardLike, row: Mapping[str, Any]) -> list[Reward]:
-    return node.needed(row) if isinstance(node, Composite) else [node]
+_TAKES_KNOWN: dict[type[Composite], bool] = {}
+
+
+def _takes_known(cls: type[Composite]) -> bool:
+    """Whether ``cls.needed`` accepts ``known`` (subclasses written before it did not)."""
+    hit = _TAKES_KNOWN.get(cls)
+    if hit is None:
+        try:
+            params = list(inspect.signature(cls.needed).parameters.values())
+        except (TypeError, ValueError):
+            params = []
+        hit = _TAKES_KNOWN[cls] = (
+            not params
+            or len(params) >= 3
+            or "known" in (p.name for p in params)
+            or any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params)
+        )
+    return hit
+
+
+def _needed(
+    node: RewardLike, row: Mapping[str, Any], known: Mapping[str, Outcome] | None = None
+) -> list[Reward]:
+    """The leaves of ``node`` still needed on ``row`` given the outcomes ``known``."""
+    if not isinstance(node, Composite):
+        return [node] if known is None or node.key not in known else []
+    if known is None:
+        return node.needed(row)
+    if _takes_known(type(node)):
+        return node.needed(row, known)
+    return [leaf for leaf in node.needed(row) if leaf.key not in known]
+
+
+def _staged(node: RewardLike) -> bool:
+    """Whether ``node`` may need more leaves once some outcomes are known (contains a gate
+    or a composite with its own ``needed(row, known)``); others need everything up front."""
+    if not isinstance(node, Composite):
+        return False
+    own = type(node).needed
+    if own not in _UPFRONT and _takes_known(type(node)):
+        return True
+    return any(_staged(c) for c in node.children)
 
 
 def _eval(node: RewardLike, row: Mapping[str, Any], lookup: Lookup) -> Outcome:
@@ -391,7 +445,12 @@ class _Extreme(Composite):
 
 
 class Gate(Composite):
-    """``value`` if ``condition`` scores at least ``at``, else ``otherwise``."""
+    """``value`` if ``condition`` scores at least ``at``, else ``otherwise``.
+
+    The value is evaluated only on rows whose condition passed (not error/timeout and
+    a score of at least ``at``); elsewhere it is never run and is absent from
+    ``extras["terms"]``.
+    """
 
     def __init__(
         self,
@@ -415,24 +474,50 @@ class Gate(Composite):
             None if hi is None else max(hi, self.otherwise),
         )
 
+    def _passed(self, c: Outcome) -> bool:
+        return c.status not in _BAD and c.score is not None and c.score >= self.at
+
+    def needed(
+        self, row: Mapping[str, Any], known: Mapping[str, Outcome] | None = None
+    ) -> list[Reward]:
+        """The condition's leaves first; the value's only once the condition has passed."""
+        cond = _needed(self.condition, row, known)
+        if cond:
+            return cond
+        have: Mapping[str, Outcome] = {} if known is None else known
+
+        def lookup(leaf: Reward) -> Outcome:
+            got = have.get(leaf.key)
+            if got is None:
+                raise KeyError(leaf.key)
+            return got
+
+        try:
+            c = _eval(self.condition, row, lookup)
+        except Exception:  # combine() meets the same failure and reports it
+            return []
+        return _needed(self.value, row, known) if self._passed(c) else []
+
     def combine(self, row: Mapping[str, Any], lookup: Lookup) -> Outcome:
+        # The value is evaluated only when the condition passes, so a skipped value is
+        # absent from extras["terms"] (and was never run).
         c = _eval(self.condition, row, lookup)
-        v = _eval(self.value, row, lookup)
-        terms = _terms({self.condition.key: c, self.value.key: v})
         if c.status in _BAD:
             return Outcome(
                 None,
                 c.status,
                 f"gate condition {self.condition.key!r}: {c.reason}",
-                {"terms": terms},
+                {"terms": _terms({self.condition.key: c})},
             )
-        if c.score is None or c.score < self.at:
+        if not self._passed(c):
             return Outcome(
                 self.otherwise,
                 Status.OK,
                 f"gate {self.condition.key!r} not passed",
-                {"terms": terms},
+                {"terms": _terms({self.condition.key: c})},
             )
+        v = _eval(self.value, row, lookup)
+        terms = _terms({self.condition.key: c, self.value.key: v})
         return Outcome(v.score, v.status, v.reason, {"terms": terms})
 
 
@@ -472,9 +557,11 @@ class Route(Composite):
         except TypeError:  # an unhashable value (a list) matches no key
             return self.default
 
-    def needed(self, row: Mapping[str, Any]) -> list[Reward]:
+    def needed(
+        self, row: Mapping[str, Any], known: Mapping[str, Outcome] | None = None
+    ) -> list[Reward]:
         node = self._pick(row)
-        return [] if node is None else _needed(node, row)
+        return [] if node is None else _needed(node, row, known)
 
     def combine(self, row: Mapping[str, Any], lookup: Lookup) -> Outcome:
         node = self._pick(row)
@@ -516,8 +603,10 @@ class When(Composite):
         except Exception as exc:  # reported by combine(), never read as "false"
             return exc
 
-    def needed(self, row: Mapping[str, Any]) -> list[Reward]:
-        return _needed(self.child, row) if self._applies(row) is True else []
+    def needed(
+        self, row: Mapping[str, Any], known: Mapping[str, Outcome] | None = None
+    ) -> list[Reward]:
+        return _needed(self.child, row, known) if self._applies(row) is True else []
 
     def combine(self, row: Mapping[str, Any], lookup: Lookup) -> Outcome:
         applies = self._applies(row)
@@ -532,6 +621,10 @@ class When(Composite):
         if not applies:
             return Outcome(None, Status.NOT_APPLICABLE, f"{name} is false for this row")
         return _eval(self.child, row, lookup)
+
+
+#: ``needed`` implementations that never depend on ``known`` beyond their children's.
+_UPFRONT = (Composite.needed, Route.needed, When.needed)
 
 
 # -- public constructors ------------------------------------------------------------------
@@ -555,7 +648,13 @@ def gate(
     otherwise: float = 0.0,
     name: str | None = None,
 ) -> Gate:
-    """Score ``value`` only when ``condition`` scores at least ``at`` (e.g. format before correctness)."""
+    """Score ``value`` only when ``condition`` scores at least ``at`` (e.g. format before correctness).
+
+    ``value`` is not evaluated at all on rows where the condition fails, so an
+    expensive value (code tests in a sandbox) costs nothing for badly formatted
+    completions; such rows score ``otherwise`` and their ``extras["terms"]`` lists
+    only the condition's terms.
+    """
     return Gate(condition, value, at, otherwise, name=name)
 
 

@@ -8,7 +8,10 @@ For each batch the scorer
    already seen (duplicates in the batch, then the LRU result cache);
 3. sends what is left to the executor in chunks (isolated leaves) or runs it in
    the calling thread (cheap leaves), in parallel;
-4. combines composites in the calling process and returns one
+4. asks the composites that can need more once some outcomes are known (a
+   ``gate`` needs its value only on rows whose condition passed) and repeats 2-3
+   for what they add, until no row needs more;
+5. combines composites in the calling process and returns one
    ``{reward key: Outcome}`` dict per row, in input order.
 
 Outcomes never carry timings or worker ids, so the same rows and rewards give
@@ -32,7 +35,7 @@ from operator import attrgetter
 from types import TracebackType
 from typing import Any, Literal
 
-from .._compose import Composite
+from .._compose import Composite, _needed, _staged
 from .._errors import RewardDefinitionError
 from .._outcome import Outcome
 from .._refs import resolve_reference
@@ -57,6 +60,9 @@ CHUNKS_PER_WORKER = 2
 #: A cheap inline reward averaging less than this per call skips the result cache (a
 #: key costs about as much as the call) and is timed per chunk rather than per call.
 FAST_CALL_S = 20e-6
+#: Most rounds of "evaluate what is needed, ask again" per batch (a round per nested
+#: gate level); a composite still asking for new leaves after that gets an error.
+MAX_PHASES = 64
 
 
 class IsolationWarning(RuntimeWarning):
@@ -83,6 +89,31 @@ class _Batch:
     top_errors: dict[tuple[int, int], Outcome] = field(default_factory=dict)
     # Completion views of ``rows``, shared by the leaves that run inline
     views: CompletionViews = field(default_factory=dict)
+    # (top index, row) of staged composites whose last needed() added leaves: asked again
+    pending: list[tuple[int, int]] = field(default_factory=list)
+    state: Mapping[str, Any] | None = None
+
+
+class _Known(Mapping[str, Outcome]):
+    """The leaf outcomes known so far for one row of a batch, as ``{leaf key: Outcome}``."""
+
+    __slots__ = ("_i", "_out")
+
+    def __init__(self, out: dict[str, dict[int, Outcome]], i: int) -> None:
+        self._out, self._i = out, i
+
+    def __getitem__(self, key: str) -> Outcome:
+        return self._out[key][self._i]
+
+    def __contains__(self, key: object) -> bool:
+        got = self._out.get(key)  # type: ignore[call-overload]
+        return got is not None and self._i in got
+
+    def __iter__(self) -> Iterator[str]:
+        return (k for k, v in self._out.items() if self._i in v)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def _resolve(item: Any) -> RewardLike:
@@ -220,6 +251,8 @@ class Scorer:
         for key, leaf in leaves.items():
             self._isolated[key] = self._decide_isolation(leaf)
         self._leaves = leaves
+        # top-level composites that may need more leaves once some outcomes are known
+        self._staged = frozenset(i for i, r in enumerate(self.rewards) if _staged(r))
         self._closed = False
         self._executor: Executor | None = None
         pooled = [leaf for k, leaf in leaves.items() if self._isolated[k]]
@@ -364,7 +397,7 @@ class Scorer:
     def _submit(self, rows: Sequence[Mapping[str, Any]], state: Mapping[str, Any] | None) -> _Batch:
         if self._closed:
             raise RuntimeError("this Scorer is closed")
-        batch = _Batch(list(rows))
+        batch = _Batch(list(rows), state=state)
         n = len(batch.rows)
         wanted: dict[str, dict[int, None]] = {}
         leaf_of: dict[str, Reward] = {}
@@ -373,21 +406,53 @@ class Scorer:
                 leaf_of.setdefault(top.key, top)
                 wanted.setdefault(top.key, {}).update(dict.fromkeys(range(n)))
                 continue
-            for i, row in enumerate(batch.rows):
-                try:
-                    needed = top.needed(row)
-                except Exception as exc:
-                    batch.top_errors[(ti, i)] = Outcome.error(
-                        f"composite {top.key!r} raised {type(exc).__name__} on row {i} "
-                        f"while choosing its terms: {exc}"
-                    )
-                    continue
-                for leaf in needed:
-                    leaf_of.setdefault(leaf.key, leaf)
-                    wanted.setdefault(leaf.key, {})[i] = None
+            for i in range(n):
+                self._ask(batch, ti, i, False, wanted, leaf_of)
         for key, idxs in wanted.items():
             self._plan_leaf(batch, leaf_of[key], list(idxs), state)
         return batch
+
+    def _ask(
+        self,
+        batch: _Batch,
+        ti: int,
+        i: int,
+        given: bool,
+        wanted: dict[str, dict[int, None]],
+        leaf_of: dict[str, Reward],
+    ) -> None:
+        """Add to ``wanted`` the leaves composite ``ti`` still needs on row ``i``."""
+        top = self.rewards[ti]
+        row = batch.rows[i]
+        known = _Known(batch.leaf_out, i) if given else None
+        try:
+            needed = _needed(top, row, known)
+        except Exception as exc:
+            batch.top_errors[(ti, i)] = Outcome.error(
+                f"composite {top.key!r} raised {type(exc).__name__} on row {i} "
+                f"while choosing its terms: {exc}"
+            )
+            return
+        added = False
+        for leaf in needed:
+            if i in batch.leaf_out.get(leaf.key, ()):
+                continue
+            added = True
+            leaf_of.setdefault(leaf.key, leaf)
+            wanted.setdefault(leaf.key, {})[i] = None
+        if added and ti in self._staged:
+            batch.pending.append((ti, i))
+
+    def _plan_more(self, batch: _Batch) -> bool:
+        """Ask staged composites again given the outcomes known now; plan what they add."""
+        asks, batch.pending = batch.pending, []
+        wanted: dict[str, dict[int, None]] = {}
+        leaf_of: dict[str, Reward] = {}
+        for ti, i in asks:
+            self._ask(batch, ti, i, True, wanted, leaf_of)
+        for key, idxs in wanted.items():
+            self._plan_leaf(batch, leaf_of[key], list(idxs), batch.state)
+        return bool(wanted)
 
     def _plan_leaf(
         self,
@@ -470,9 +535,28 @@ class Scorer:
 
     # -- collection ----------------------------------------------------------------------
     def _collect(self, batch: _Batch) -> list[dict[str, Outcome]]:
+        self._gather(batch)
+        phases = 1
+        while batch.pending:
+            if phases >= MAX_PHASES:
+                for ti, i in batch.pending:
+                    batch.top_errors[(ti, i)] = Outcome.error(
+                        f"composite {self.rewards[ti].key!r} still needed new terms on row "
+                        f"{i} after {MAX_PHASES} rounds"
+                    )
+                batch.pending = []
+                break
+            if self._plan_more(batch):
+                self._gather(batch)
+            phases += 1
+        return self._combine(batch)
+
+    def _gather(self, batch: _Batch) -> None:
+        """Run or wait for every planned part and file its outcomes in ``batch.leaf_out``."""
         # Inline parts run now, in this thread, while the workers chew on the rest.
         ordered = [p for p in batch.parts if p.future is None]
         ordered += [p for p in batch.parts if p.future is not None]
+        batch.parts = []
         for part in ordered:
             out = batch.leaf_out[part.leaf.key]
             if part.groups is None and part.future is None:
@@ -502,7 +586,6 @@ class Scorer:
                     if k is not None:
                         self._cache.put(k, outcome)
             self._stats.calls(part.leaf.key, result.latencies)
-        return self._combine(batch)
 
     def _combine(self, batch: _Batch) -> list[dict[str, Outcome]]:
         if not batch.top_errors and all(isinstance(r, Reward) for r in self.rewards):

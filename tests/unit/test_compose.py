@@ -165,6 +165,37 @@ class TestGate:
         out = score(rk.gate(A, B), a=1.0, b=Outcome.timeout("slow"))
         assert out.status is Status.TIMEOUT
 
+    @pytest.mark.parametrize(
+        "cond", [0.2, None, Outcome.error("boom"), Outcome.timeout("slow")], ids=repr
+    )
+    def test_value_not_evaluated_unless_condition_passes(self, cond: Any) -> None:
+        calls: list[str] = []
+
+        def costly(completion: str) -> float:
+            calls.append(completion)
+            return 1.0
+
+        node = rk.gate(A, Reward(costly, name="costly"), at=0.5)
+        out = score(node, a=cond, completion="x")
+        assert calls == []
+        assert list(out.extras["terms"]) == ["a"]  # a skipped term is absent
+        assert score(node, a=0.5, completion="y").score == 1.0
+        assert calls == ["y"]
+
+    def test_needed_asks_for_the_value_once_the_condition_passed(self) -> None:
+        node = rk.gate(A, B)
+        assert node.needed({}) == [A]
+        assert node.needed({}, {"a": Outcome(1.0)}) == [B]
+        assert node.needed({}, {"a": Outcome(0.0)}) == []
+        assert node.needed({}, {"a": Outcome.error("boom")}) == []
+        assert node.needed({}, {"a": Outcome(1.0), "b": Outcome(0.0)}) == []
+        # a composite condition is combined from what is known
+        nested = rk.gate(A + B, C, at=2.0)
+        assert nested.needed({}) == [A, B]
+        assert nested.needed({}, {"a": Outcome(1.0)}) == [B]
+        assert nested.needed({}, {"a": Outcome(1.0), "b": Outcome(1.0)}) == [C]
+        assert nested.needed({}, {"a": Outcome(1.0), "b": Outcome(0.5)}) == []
+
 
 class TestRoute:
     def test_only_the_routed_branch_is_evaluated(self) -> None:
