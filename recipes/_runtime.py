@@ -381,6 +381,26 @@ def launch_command(spec: RecipeSpec, cfg: Mapping[str, Any], config_path: str | 
     return [part.format(**values) for part in shlex.split(template)]
 
 
+def plan_exit(
+    args: argparse.Namespace,
+    spec: RecipeSpec,
+    cfg: Mapping[str, Any],
+    trainer_config: Mapping[str, Any],
+    problems: Sequence[str],
+) -> int | None:
+    """For ``--dry-run`` or a config with problems: print the plan and the problems.
+
+    Returns the exit code ``main`` should return (2 with problems, else 0), or None
+    when the run should go on.
+    """
+    if not (args.dry_run or problems):
+        return None
+    print(dump_plan(cfg, trainer_config, launch_command(spec, cfg, args.config or "<config>")))
+    for p in problems:
+        print(f"invalid: {p}", file=sys.stderr)
+    return 2 if problems else 0
+
+
 def parse_train_args(
     recipe_dir: str | os.PathLike[str],
     argv: Sequence[str] | None = None,
@@ -471,6 +491,27 @@ def load_records(
     if limit:
         ds = ds.select(range(min(limit, len(ds))))
     return [dict(r) for r in ds]
+
+
+def load_split(
+    cfg: Mapping[str, Any],
+    format_row: Callable[[Mapping[str, Any], Mapping[str, Any]], dict[str, Any] | None],
+    source: str | None = None,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """``(eval_rows, train_rows)``: ``cfg['dataset']`` (or ``source``) through ``format_row``.
+
+    Rows ``format_row`` returns None for are dropped; the first ``eval_samples``
+    formatted rows are held out for evaluation.
+    """
+    rows = load_records(
+        str(cfg["dataset"]) if source is None else source,
+        split=str(cfg.get("dataset_split", "train")),
+        name=cfg.get("dataset_name"),
+        limit=cfg.get("max_samples"),
+    )
+    data = [r for r in (format_row(x, cfg) for x in rows) if r is not None]
+    n_eval = int(cfg.get("eval_samples") or 0)
+    return data[:n_eval], data[n_eval:]
 
 
 def to_dataset(rows: Sequence[Mapping[str, Any]]) -> Any:
@@ -631,6 +672,28 @@ def grpo_kwargs(
             ]
             raise ConfigError("GRPOConfig has no field(s): " + "; ".join(hints))
     return kw
+
+
+def grpo_with_weights(cfg: Mapping[str, Any]) -> dict[str, Any]:
+    """:func:`grpo_kwargs` plus ``reward_weights`` from each ``cfg['rewards']`` entry."""
+    grpo = grpo_kwargs(cfg)
+    grpo["reward_weights"] = [float(r.get("weight", 1.0)) for r in cfg.get("rewards") or []]
+    return grpo
+
+
+def grpo_field_problems(cfg: Mapping[str, Any], extra: Iterable[str] = ()) -> list[str]:
+    """The unknown-``GRPOConfig``-field problem, if any (none when TRL is not installed).
+
+    ``extra`` names keys the recipe adds itself (``reward_weights``) that count as known.
+    """
+    fields = grpo_fields()
+    if fields is None:
+        return []
+    try:
+        grpo_kwargs(cfg, known_fields=[*fields, *extra])
+    except ConfigError as exc:
+        return [str(exc)]
+    return []
 
 
 def grpo_fields() -> list[str] | None:
@@ -996,8 +1059,7 @@ def run_unsloth_grpo(
     model, tokenizer = unsloth_model(cfg)
     from rewardkit.trainers.unsloth import grpo_config_class, grpo_trainer_class
 
-    grpo = grpo_kwargs(cfg)
-    grpo["reward_weights"] = [float(r.get("weight", 1.0)) for r in cfg.get("rewards") or []]
+    grpo = grpo_with_weights(cfg)
     if tokenizer_filter:
         train_rows = drop_long_prompts(
             train_rows, tokenizer, (cfg.get("grpo") or {}).get("max_prompt_length")

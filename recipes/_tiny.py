@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -58,8 +58,19 @@ def build_tiny_model(
     heads: int = 4,
     kv_heads: int = 2,
     extra_text: Sequence[str] = (),
+    corpus: Sequence[str] | None = None,
+    vocab_size: int = 400,
+    split_digits: bool = True,
+    max_position_embeddings: int = 512,
+    generation: Mapping[str, Any] | None = None,
 ) -> Path:
-    """Save a random tiny ``Qwen2ForCausalLM`` and its tokenizer (with a ChatML template)."""
+    """Save a random tiny ``Qwen2ForCausalLM`` and its tokenizer (with a ChatML template).
+
+    The tokenizer is a byte-level BPE of ``vocab_size`` trained on ``corpus`` as
+    given (default: addition questions, the recipes' formats and ``extra_text``,
+    three times); ``split_digits`` makes every digit its own token.
+    ``generation`` adds keyword arguments to the model's ``GenerationConfig``.
+    """
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import (
         GenerationConfig,
@@ -69,20 +80,22 @@ def build_tiny_model(
     )
 
     tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.Sequence(
-        [
-            pre_tokenizers.Digits(individual_digits=True),
-            pre_tokenizers.ByteLevel(add_prefix_space=False),
-        ]
+    byte_level = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.pre_tokenizer = (
+        pre_tokenizers.Sequence([pre_tokenizers.Digits(individual_digits=True), byte_level])
+        if split_digits
+        else byte_level
     )
     tok.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
-        vocab_size=400,
+        vocab_size=vocab_size,
         special_tokens=SPECIALS,
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
     )
-    corpus = [r["question"] for r in addition_rows(200)] + _CORPUS_EXTRA + list(extra_text)
-    tok.train_from_iterator(corpus * 3, trainer=trainer)
+    if corpus is None:
+        text = [r["question"] for r in addition_rows(200)] + _CORPUS_EXTRA + list(extra_text)
+        corpus = text * 3
+    tok.train_from_iterator(list(corpus), trainer=trainer)
     fast = PreTrainedTokenizerFast(
         tokenizer_object=tok, eos_token="<|im_end|>", pad_token="<|pad|>", bos_token=None
     )
@@ -95,7 +108,7 @@ def build_tiny_model(
         num_key_value_heads=kv_heads,
         num_hidden_layers=layers,
         intermediate_size=intermediate_size,
-        max_position_embeddings=512,
+        max_position_embeddings=max_position_embeddings,
         eos_token_id=fast.eos_token_id,
         pad_token_id=fast.pad_token_id,
         bos_token_id=None,
@@ -103,7 +116,7 @@ def build_tiny_model(
     )
     model = Qwen2ForCausalLM(config)
     model.generation_config = GenerationConfig(
-        eos_token_id=fast.eos_token_id, pad_token_id=fast.pad_token_id
+        eos_token_id=fast.eos_token_id, pad_token_id=fast.pad_token_id, **dict(generation or {})
     )
     out = Path(out_dir)
     model.save_pretrained(out)

@@ -223,20 +223,31 @@ def _split_reasoning(text: str, tags: Sequence[str]) -> tuple[str, str]:
     """
     if not tags:
         return "", text.strip()
-    opener, closers = _reasoning_patterns(tuple(tags))
-    reasoning: list[str] = []
-    out: list[str] = []
+    outside, blocks, unclosed = _scan_reasoning(text, tuple(tags))
+    if unclosed is not None:
+        blocks.append(unclosed)
+    return "\n".join(blocks).strip(), "".join(outside).strip()
+
+
+def _scan_reasoning(text: str, tags: tuple[str, ...]) -> tuple[list[str], list[str], str | None]:
+    """``(outside, blocks, unclosed)``: the pieces of ``text`` around reasoning blocks,
+    the closed blocks' contents, and what follows an unclosed opening tag (None if none).
+
+    Each search resumes where the previous block ended (linear time); tags match
+    case-insensitively.
+    """
+    opener, closers = _reasoning_patterns(tags)
+    outside: list[str] = []
+    blocks: list[str] = []
     pos = 0
     while True:
         m = opener.search(text, pos)
         if m is None:
-            out.append(text[pos:])
-            break
-        out.append(text[pos : m.start()])
+            outside.append(text[pos:])
+            return outside, blocks, None
+        outside.append(text[pos : m.start()])
         close = closers[m.group(1).lower()].search(text, m.end())
         if close is None:
-            reasoning.append(text[m.end() :])
-            break
-        reasoning.append(text[m.end() : close.start()])
+            return outside, blocks, text[m.end() :]
+        blocks.append(text[m.end() : close.start()])
         pos = close.end()
-    return "\n".join(reasoning).strip(), "".join(out).strip()

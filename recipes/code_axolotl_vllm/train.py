@@ -190,11 +190,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     tc = trainer_config(cfg)
     problems = validate(cfg, tc)
-    if args.dry_run or problems:
-        print(rt.dump_plan(cfg, tc, rt.launch_command(spec, cfg, args.config or "<config>")))
-        for p in problems:
-            print(f"invalid: {p}", file=sys.stderr)
-        return 2 if problems else 0
+    code = rt.plan_exit(args, spec, cfg, tc, problems)
+    if code is not None:
+        return code
     out = write_run_dir(cfg, Path(str(cfg["output_dir"])).resolve())
     cmds = tc["launch"]
     env = {**os.environ, "PYTHONPATH": f"{out}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}

@@ -160,8 +160,7 @@ def _resolved(cfg: Mapping[str, Any]) -> dict[str, Any]:
 def trainer_config(cfg: Mapping[str, Any]) -> dict[str, Any]:
     """Model loading, LoRA and GRPOConfig arguments as the run will use them."""
     run = _resolved(cfg)
-    grpo = rt.grpo_kwargs(cfg)
-    grpo["reward_weights"] = [float(r.get("weight", 1.0)) for r in cfg.get("rewards") or []]
+    grpo = rt.grpo_with_weights(cfg)
     return {
         "FastLanguageModel.from_pretrained": {"model_name": cfg["model"], **cfg["unsloth_model"]},
         "FastLanguageModel.get_peft_model": run["unsloth_peft"],
@@ -177,12 +176,7 @@ def validate(cfg: Mapping[str, Any], tc: Mapping[str, Any]) -> list[str]:
     if int(grpo.get("per_device_train_batch_size", 1)) % max(gens, 1):
         grpo["per_device_train_batch_size"] = gens
     problems = rt.validate_grpo(grpo)
-    fields = rt.grpo_fields()
-    if fields is not None:
-        try:
-            rt.grpo_kwargs(cfg, known_fields=[*fields, "reward_weights"])
-        except rt.ConfigError as exc:
-            problems.append(str(exc))
+    problems += rt.grpo_field_problems(cfg, extra=["reward_weights"])
     return problems
 
 
@@ -203,23 +197,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         rt.import_unsloth_first()
     tc = trainer_config(cfg)
     problems = validate(cfg, tc)
-    if args.dry_run or problems:
-        print(rt.dump_plan(cfg, tc, rt.launch_command(spec, cfg, args.config or "<config>")))
-        for p in problems:
-            print(f"invalid: {p}", file=sys.stderr)
-        return 2 if problems else 0
+    code = rt.plan_exit(args, spec, cfg, tc, problems)
+    if code is not None:
+        return code
     dataset = str(cfg["dataset"])
     if not Path(dataset).is_absolute() and (spec.dir / dataset).exists():
         dataset = str(spec.dir / dataset)
-    rows = rt.load_records(
-        dataset,
-        split=str(cfg.get("dataset_split", "train")),
-        name=cfg.get("dataset_name"),
-        limit=cfg.get("max_samples"),
-    )
-    data = [r for r in (format_row(x, cfg) for x in rows) if r is not None]
-    n_eval = int(cfg.get("eval_samples") or 0)
-    rt.run_unsloth_grpo(_resolved(cfg), data[n_eval:], data[:n_eval])
+    eval_rows, train_rows = rt.load_split(cfg, format_row, dataset)
+    rt.run_unsloth_grpo(_resolved(cfg), train_rows, eval_rows)
     return 0
 
 

@@ -49,8 +49,7 @@ def format_row(row: Mapping[str, Any], cfg: Mapping[str, Any]) -> dict[str, Any]
 
 def trainer_config(cfg: Mapping[str, Any]) -> dict[str, Any]:
     """Everything the trainer will be built with, resolved without importing torch."""
-    grpo = rt.grpo_kwargs(cfg)
-    grpo["reward_weights"] = [float(r.get("weight", 1.0)) for r in cfg.get("rewards") or []]
+    grpo = rt.grpo_with_weights(cfg)
     lora = dict(cfg.get("lora") or {})
     enabled = lora.pop("enabled", True)
     return {
@@ -66,12 +65,7 @@ def trainer_config(cfg: Mapping[str, Any]) -> dict[str, Any]:
 def validate(cfg: Mapping[str, Any], tc: Mapping[str, Any]) -> list[str]:
     """Problems TRL or DeepSpeed would otherwise report after the model is loaded."""
     problems = rt.validate_grpo(tc["grpo"])
-    fields = rt.grpo_fields()
-    if fields is not None:
-        try:
-            rt.grpo_kwargs(cfg, known_fields=fields)
-        except rt.ConfigError as exc:
-            problems.append(str(exc))
+    problems += rt.grpo_field_problems(cfg)
     ds = tc["grpo"].get("deepspeed")
     if ds and not Path(ds).is_file():
         problems.append(f"DeepSpeed config {ds} does not exist")
@@ -87,11 +81,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     spec = rt.load_spec(cfg.get("_recipe_dir") or HERE)
     tc = trainer_config(cfg)
     problems = validate(cfg, tc)
-    if args.dry_run or problems:
-        print(rt.dump_plan(cfg, tc, rt.launch_command(spec, cfg, args.config or "<config>")))
-        for p in problems:
-            print(f"invalid: {p}", file=sys.stderr)
-        return 2 if problems else 0
+    code = rt.plan_exit(args, spec, cfg, tc, problems)
+    if code is not None:
+        return code
 
     import torch
     from peft import LoraConfig
@@ -102,15 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     tokenizer = AutoTokenizer.from_pretrained(cfg["model"])
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
-    rows = rt.load_records(
-        str(cfg["dataset"]),
-        split=str(cfg.get("dataset_split", "train")),
-        name=cfg.get("dataset_name"),
-        limit=cfg.get("max_samples"),
-    )
-    data = [r for r in (format_row(x, cfg) for x in rows) if r is not None]
-    n_eval = int(cfg.get("eval_samples") or 0)
-    eval_rows, train_rows = (data[:n_eval], data[n_eval:]) if n_eval else ([], data)
+    eval_rows, train_rows = rt.load_split(cfg, format_row)
     rt.log(f"{len(train_rows)} training prompts, {len(eval_rows)} held out for evaluation")
 
     dtype = tc["model_dtype"]

@@ -44,8 +44,7 @@ def format_row(row: Mapping[str, Any], cfg: Mapping[str, Any]) -> dict[str, Any]
 
 def trainer_config(cfg: Mapping[str, Any]) -> dict[str, Any]:
     """Model loading, LoRA and GRPOConfig arguments as the run will use them."""
-    grpo = rt.grpo_kwargs(cfg)
-    grpo["reward_weights"] = [float(r.get("weight", 1.0)) for r in cfg.get("rewards") or []]
+    grpo = rt.grpo_with_weights(cfg)
     return {
         "FastLanguageModel.from_pretrained": {"model_name": cfg["model"], **cfg["unsloth_model"]},
         "FastLanguageModel.get_peft_model": dict(cfg["unsloth_peft"]),
@@ -62,12 +61,7 @@ def validate(cfg: Mapping[str, Any], tc: Mapping[str, Any]) -> list[str]:
     if int(grpo.get("per_device_train_batch_size", 1)) % gens:
         grpo["per_device_train_batch_size"] = gens  # what Unsloth's patched trainer does
     problems = rt.validate_grpo(grpo)
-    fields = rt.grpo_fields()
-    if fields is not None:
-        try:
-            rt.grpo_kwargs(cfg, known_fields=[*fields, "reward_weights"])
-        except rt.ConfigError as exc:
-            problems.append(str(exc))
+    problems += rt.grpo_field_problems(cfg, extra=["reward_weights"])
     um = cfg["unsloth_model"]
     if um.get("fast_inference") and int(um.get("max_lora_rank", 0)) < int(cfg["unsloth_peft"]["r"]):
         problems.append("unsloth_model.max_lora_rank must be >= unsloth_peft.r for vLLM LoRA")
@@ -81,20 +75,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     spec = rt.load_spec(cfg.get("_recipe_dir") or HERE)
     tc = trainer_config(cfg)
     problems = validate(cfg, tc)
-    if args.dry_run or problems:
-        print(rt.dump_plan(cfg, tc, rt.launch_command(spec, cfg, args.config or "<config>")))
-        for p in problems:
-            print(f"invalid: {p}", file=sys.stderr)
-        return 2 if problems else 0
-    rows = rt.load_records(
-        str(cfg["dataset"]),
-        split=str(cfg.get("dataset_split", "train")),
-        name=cfg.get("dataset_name"),
-        limit=cfg.get("max_samples"),
-    )
-    data = [r for r in (format_row(x, cfg) for x in rows) if r is not None]
-    n_eval = int(cfg.get("eval_samples") or 0)
-    eval_rows, train_rows = data[:n_eval], data[n_eval:]
+    code = rt.plan_exit(args, spec, cfg, tc, problems)
+    if code is not None:
+        return code
+    eval_rows, train_rows = rt.load_split(cfg, format_row)
     rt.log(f"model {cfg['model']}: {len(train_rows)} training prompts, {len(eval_rows)} held out")
     samples = [
         [{"role": "system", "content": cfg["system_prompt"]}, {"role": "user", "content": q}]

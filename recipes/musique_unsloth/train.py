@@ -83,8 +83,7 @@ def _resolved_peft(cfg: Mapping[str, Any]) -> dict[str, Any]:
 
 def trainer_config(cfg: Mapping[str, Any]) -> dict[str, Any]:
     """Model loading, LoRA and GRPOConfig arguments as the run will use them."""
-    grpo = rt.grpo_kwargs(cfg)
-    grpo["reward_weights"] = [float(r.get("weight", 1.0)) for r in cfg.get("rewards") or []]
+    grpo = rt.grpo_with_weights(cfg)
     load = dict(cfg["unsloth_model"])
     load["max_lora_rank"] = max(int(load.get("max_lora_rank", 0)), _resolved_peft(cfg)["r"])
     return {
@@ -99,12 +98,7 @@ def trainer_config(cfg: Mapping[str, Any]) -> dict[str, Any]:
 def validate(cfg: Mapping[str, Any], tc: Mapping[str, Any]) -> list[str]:
     """GRPOConfig fields and batch shapes."""
     problems = rt.validate_grpo(tc["GRPOConfig"])
-    fields = rt.grpo_fields()
-    if fields is not None:
-        try:
-            rt.grpo_kwargs(cfg, known_fields=[*fields, "reward_weights"])
-        except rt.ConfigError as exc:
-            problems.append(str(exc))
+    problems += rt.grpo_field_problems(cfg, extra=["reward_weights"])
     return problems
 
 
@@ -121,19 +115,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     spec = rt.load_spec(cfg.get("_recipe_dir") or HERE)
     tc = trainer_config(cfg)
     problems = validate(cfg, tc)
-    if args.dry_run or problems:
-        print(rt.dump_plan(cfg, tc, rt.launch_command(spec, cfg, args.config or "<config>")))
-        for p in problems:
-            print(f"invalid: {p}", file=sys.stderr)
-        return 2 if problems else 0
-    rows = rt.load_records(
-        str(cfg["dataset"]),
-        split=str(cfg.get("dataset_split", "train")),
-        name=cfg.get("dataset_name"),
-        limit=cfg.get("max_samples"),
-    )
-    data = [r for r in (format_row(x, cfg) for x in rows) if r is not None]
-    n_eval = int(cfg.get("eval_samples") or 0)
+    code = rt.plan_exit(args, spec, cfg, tc, problems)
+    if code is not None:
+        return code
+    eval_rows, train_rows = rt.load_split(cfg, format_row)
     run_cfg = {
         **cfg,
         "unsloth_peft": tc["FastLanguageModel.get_peft_model"],
@@ -141,7 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             k: v for k, v in tc["FastLanguageModel.from_pretrained"].items() if k != "model_name"
         },
     }
-    rt.run_unsloth_grpo(run_cfg, data[n_eval:], data[:n_eval])
+    rt.run_unsloth_grpo(run_cfg, train_rows, eval_rows)
     return 0
 
 

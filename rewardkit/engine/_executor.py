@@ -22,6 +22,7 @@ The Ray backend lives in ``rewardkit/engine/_ray.py`` and must define
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -102,3 +103,16 @@ class Executor(Protocol):
     def close(self) -> None:
         """Stop every worker; pending futures fail with ``RuntimeError``. Idempotent."""
         ...
+
+
+def reward_blob(blobs: dict[int, tuple[Reward, bytes]], rw: Reward) -> bytes:
+    """``rw`` pickled once per reward object: ``blobs`` maps ``id(rw)`` to ``(rw, bytes)``.
+
+    The reward is kept in the entry so its id cannot be reused while cached.
+    """
+    hit = blobs.get(id(rw))
+    if hit is not None and hit[0] is rw:
+        return hit[1]
+    data = pickle.dumps(rw, protocol=pickle.HIGHEST_PROTOCOL)
+    blobs[id(rw)] = (rw, data)
+    return data

@@ -46,7 +46,7 @@ from typing import Any
 
 from .._outcome import Outcome
 from .._reward import Reward
-from ._executor import ExecutorConfig, Task, TaskResult
+from ._executor import ExecutorConfig, Task, TaskResult, reward_blob
 from ._launch import Worker
 from ._worker import SEQ_LIMIT, decode_progress, unpack
 
@@ -289,12 +289,7 @@ class _Pool:
 
     # -- submission ---------------------------------------------------------------
     def blob(self, rw: Reward) -> bytes:
-        hit = self.blobs.get(id(rw))
-        if hit is not None and hit[0] is rw:
-            return hit[1]
-        data = pickle.dumps(rw, protocol=pickle.HIGHEST_PROTOCOL)
-        self.blobs[id(rw)] = (rw, data)
-        return data
+        return reward_blob(self.blobs, rw)
 
     def submit(self, task: Task) -> Future[TaskResult]:
         job = _Job(task, self.blob(task.reward))

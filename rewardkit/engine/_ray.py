@@ -51,7 +51,7 @@ from typing import Any
 
 from .._outcome import Outcome
 from .._reward import Reward
-from ._executor import ExecutorConfig, Task, TaskResult
+from ._executor import ExecutorConfig, Task, TaskResult, reward_blob
 
 __all__ = ["MAX_ATTEMPTS", "RayExecutor", "plan_shares"]
 
@@ -335,12 +335,7 @@ class _Dispatcher:
 
     # -- submission ---------------------------------------------------------------------------
     def blob(self, rw: Reward) -> bytes:
-        hit = self.blobs.get(id(rw))
-        if hit is not None and hit[0] is rw:
-            return hit[1]
-        data = pickle.dumps(rw, protocol=pickle.HIGHEST_PROTOCOL)
-        self.blobs[id(rw)] = (rw, data)
-        return data
+        return reward_blob(self.blobs, rw)
 
     def submit(self, task: Task) -> Future[TaskResult]:
         fut: Future[TaskResult] = Future()

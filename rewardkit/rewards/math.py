@@ -45,7 +45,7 @@ import itertools
 import re
 from typing import Any, Literal
 
-from .._completion import Completion, prompt_text
+from .._completion import Completion, _scan_reasoning, prompt_text
 from .._outcome import Outcome
 from .._reward import reward
 from ..parsers._answers import (
@@ -128,21 +128,8 @@ def _outside_closed_reasoning(c: Completion) -> str:
     tags = c.reasoning_tags
     if not tags:
         return text
-    opener = re.compile("<(" + "|".join(re.escape(t) for t in tags) + ")>", re.IGNORECASE)
-    out: list[str] = []
-    pos = 0
-    while True:
-        m = opener.search(text, pos)
-        if m is None:
-            out.append(text[pos:])
-            break
-        out.append(text[pos : m.start()])
-        close = re.compile(f"</{re.escape(m.group(1))}>", re.IGNORECASE).search(text, m.end())
-        if close is None:
-            out.append(text[m.end() :])
-            break
-        pos = close.end()
-    return "".join(out)
+    outside, _, unclosed = _scan_reasoning(text, tuple(tags))
+    return "".join(outside) + (unclosed or "")
 
 
 def _spam(c: Completion) -> str | None:

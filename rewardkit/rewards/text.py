@@ -63,6 +63,19 @@ def _prediction(completion: Completion, extract: str) -> tuple[str | None, str]:
     return (text or None), "whole"
 
 
+def _golds_and_prediction(
+    completion: Completion, answer: Any, answer_aliases: Any, extract: str
+) -> tuple[list[str], str, str] | Outcome:
+    """``(golds, prediction, source)``, or the outcome when there is no gold or no answer."""
+    golds = _golds(answer, answer_aliases)
+    if not golds:
+        return Outcome.not_applicable("no gold answer")
+    pred, source = _prediction(completion, extract)
+    if pred is None or not normalize_answer(pred):
+        return Outcome.unparseable("no answer found", extracted=pred, source=source)
+    return golds, pred, source
+
+
 def _f1(pred: str, gold: str) -> float:
     p, g = normalize_answer(pred).split(), normalize_answer(gold).split()
     if not p or not g:
@@ -93,12 +106,10 @@ def exact_match(
         ...                    "answer": "eiffel tower"}).score
         1.0
     """
-    golds = _golds(answer, answer_aliases)
-    if not golds:
-        return Outcome.not_applicable("no gold answer")
-    pred, source = _prediction(completion, extract)
-    if pred is None or not normalize_answer(pred):
-        return Outcome.unparseable("no answer found", extracted=pred, source=source)
+    found = _golds_and_prediction(completion, answer, answer_aliases, extract)
+    if isinstance(found, Outcome):
+        return found
+    golds, pred, source = found
     norm = normalize_answer(pred)
     hit = next((g for g in golds if normalize_answer(g) == norm), None)
     if hit is not None:
@@ -125,11 +136,9 @@ def f1(
         >>> round(f1.score({"completion": "<answer>Paris France</answer>", "answer": "Paris"}).score, 3)
         0.667
     """
-    golds = _golds(answer, answer_aliases)
-    if not golds:
-        return Outcome.not_applicable("no gold answer")
-    pred, source = _prediction(completion, extract)
-    if pred is None or not normalize_answer(pred):
-        return Outcome.unparseable("no answer found", extracted=pred, source=source)
+    found = _golds_and_prediction(completion, answer, answer_aliases, extract)
+    if isinstance(found, Outcome):
+        return found
+    golds, pred, source = found
     best = max(golds, key=lambda g: _f1(pred, g))
     return Outcome.ok(_f1(pred, best), f"best gold {best!r}", extracted=pred, source=source)

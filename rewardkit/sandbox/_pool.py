@@ -20,7 +20,7 @@ import shutil
 import subprocess
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -335,16 +335,33 @@ class SandboxPool:
     def _run_stdio(
         self, code: str, plan: _plan.Plan, stop: bool, limits: Limits, tol: float | None
     ) -> tuple[list[TestResult], Usage, str | None]:
+        job = {"mode": "script", "code": code}
+        return self._run_cases(job, _verdict.stdio_result, plan, stop, limits, tol, Usage())
+
+    def _run_cases(
+        self,
+        job: dict[str, Any],
+        judge: Callable[[int, dict[str, Any], Any, str, float | None], TestResult],
+        plan: _plan.Plan,
+        stop: bool,
+        limits: Limits,
+        tol: float | None,
+        usage: Usage,
+    ) -> tuple[list[TestResult], Usage, str | None]:
+        """Run ``job`` once per stdin/stdout case, judging each reply with ``judge``.
+
+        Stops at an infrastructure failure (returned as the reason) and, with
+        ``stop``, at the first case that does not pass; the rest count as not run.
+        """
         results: list[TestResult] = []
-        usage = Usage()
         for index, (stdin, expected) in enumerate(plan.stdio):
-            reply = self._run_job({"mode": "script", "code": code, "stdin": stdin}, limits)
+            reply = self._run_job({**job, "stdin": stdin}, limits)
             usage += _usage(reply)
             records = _verdict.parse_records(str(reply.get("res", "")))
             infra = _verdict.infra_reason(reply, records)
             if infra is not None:
                 return results, usage, infra
-            results.append(_verdict.stdio_result(index, reply, records, expected, tol))
+            results.append(judge(index, reply, records, expected, tol))
             if stop and results[-1].status is not Status.PASS:
                 break
         results += _not_run(len(results), plan.total)
@@ -401,20 +418,8 @@ class SandboxPool:
                 reason = "compile error: " + (message or f"compiler exit code {exit_code}")
             failed = [TestResult(0, status, reason)] if plan.total else []
             return failed + _not_run(len(failed), plan.total), usage, None
-        payload = base64.b64encode(binary).decode()
-        results: list[TestResult] = []
-        for index, (stdin, expected) in enumerate(plan.stdio):
-            reply = self._run_job({"mode": "binary", "binary": payload, "stdin": stdin}, limits)
-            usage += _usage(reply)
-            records = _verdict.parse_records(str(reply.get("res", "")))
-            infra = _verdict.infra_reason(reply, records)
-            if infra is not None:
-                return results, usage, infra
-            results.append(_compiled.binary_result(index, reply, records, expected, tol))
-            if stop and results[-1].status is not Status.PASS:
-                break
-        results += _not_run(len(results), plan.total)
-        return results, usage, None
+        job = {"mode": "binary", "binary": base64.b64encode(binary).decode()}
+        return self._run_cases(job, _compiled.binary_result, plan, stop, limits, tol, usage)
 
     def _run_steps(
         self, code: str, plan: _plan.Plan, stop: bool, limits: Limits, tol: float | None

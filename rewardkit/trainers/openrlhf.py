@@ -33,6 +33,7 @@ from typing import Any
 
 # Absolute imports: OpenRLHF loads this file by path (spec_from_file_location).
 from rewardkit._outcome import Status
+from rewardkit.trainers._lazy import LazyScorer
 from rewardkit.trainers.trl import OutcomePolicy, Policy, RewardInput, resolve
 
 __all__ = ["DEFAULT_STRIP", "OpenRLHFReward", "make_reward_func", "reward_func"]
@@ -42,7 +43,7 @@ DEFAULT_STRIP = ("<|im_end|>", "<|endoftext|>", "<|eot_id|>", "</s>", "<|end|>",
 _STATUSES = tuple(Status)
 
 
-class OpenRLHFReward:
+class OpenRLHFReward(LazyScorer):
     """A configured OpenRLHF ``reward_func`` (build with :func:`make_reward_func`)."""
 
     def __init__(
@@ -63,18 +64,7 @@ class OpenRLHFReward:
         self.strip = tuple(strip)
         self.missing_score = float(missing_score)
         self.policy = OutcomePolicy(on_error, on_timeout, on_unparseable)
-        self._scorer_kwargs = dict(scorer or {})
-        self._scorer: Any = None
-        self._lock = threading.Lock()
-
-    @property
-    def scorer(self) -> Any:
-        with self._lock:
-            if self._scorer is None:
-                from rewardkit.engine import Scorer
-
-                self._scorer = Scorer([self.reward], **self._scorer_kwargs)
-            return self._scorer
+        self._init_scorer(scorer)
 
     def response(self, query: str, prompt: Any) -> str:
         """The model's response inside a decoded ``query`` (prompt + response)."""
@@ -133,12 +123,6 @@ class OpenRLHFReward:
             for s in _STATUSES
         }
         return {"rewards": rewards, "scores": rewards.clone(), "extra_logs": logs}
-
-    def close(self) -> None:
-        with self._lock:
-            if self._scorer is not None:
-                self._scorer.close()
-                self._scorer = None
 
 
 def make_reward_func(reward: RewardInput, **options: Any) -> OpenRLHFReward:

@@ -520,6 +520,12 @@ class _Adapter:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.__name__} ({self.key}) weight={self.weight:g}>"
 
+    def _completions(self, completions: Sequence[Any] | None) -> Sequence[Any]:
+        """``completions`` itself; a call without ``completions=`` is a TypeError."""
+        if completions is None:
+            raise TypeError(f"reward {self.__name__!r} was called without completions=")
+        return completions
+
     def _finish(
         self, results: list[dict[str, Outcome]], seconds: float, kwargs: Mapping[str, Any]
     ) -> list[float | None]:
@@ -551,9 +557,7 @@ class TRLReward(_Adapter):
         completion_ids: Any = None,
         **kwargs: Any,
     ) -> list[float | None]:
-        if completions is None:
-            raise TypeError(f"reward {self.__name__!r} was called without completions=")
-        if len(completions) == 0:
+        if len(completions := self._completions(completions)) == 0:
             return []
         results, seconds = self.group.outcomes(
             self.__name__, prompts, completions, completion_ids, kwargs
@@ -571,9 +575,7 @@ class AsyncTRLReward(_Adapter):
         completion_ids: Any = None,
         **kwargs: Any,
     ) -> list[float | None]:
-        if completions is None:
-            raise TypeError(f"reward {self.__name__!r} was called without completions=")
-        if len(completions) == 0:
+        if len(completions := self._completions(completions)) == 0:
             return []
         results, seconds = await self.group.aoutcomes(
             self.__name__, prompts, completions, completion_ids, kwargs

@@ -40,6 +40,7 @@ from typing import Any
 # Absolute imports: verl loads this file by path (spec_from_file_location), outside the package.
 from rewardkit._compose import Composite, route
 from rewardkit._outcome import Outcome, Status
+from rewardkit.trainers._lazy import LazyScorer
 from rewardkit.trainers.trl import OutcomePolicy, Policy, RewardInput, RewardLike, resolve
 
 __all__ = ["VerlScorer", "compute_score", "compute_score_batch"]
@@ -49,7 +50,7 @@ _lock = threading.Lock()
 _cache: dict[str, VerlScorer] = {}
 
 
-class VerlScorer:
+class VerlScorer(LazyScorer):
     """A configured verl scorer; :func:`compute_score` builds and caches these."""
 
     def __init__(
@@ -86,18 +87,7 @@ class VerlScorer:
         self.answer_column = answer_column
         self.missing_score = float(missing_score)
         self.policy = OutcomePolicy(on_error, on_timeout, on_unparseable)
-        self._scorer_kwargs = dict(scorer or {})
-        self._scorer: Any = None
-        self._lock = threading.Lock()
-
-    @property
-    def scorer(self) -> Any:
-        with self._lock:
-            if self._scorer is None:
-                from rewardkit.engine import Scorer
-
-                self._scorer = Scorer([self.reward], **self._scorer_kwargs)
-            return self._scorer
+        self._init_scorer(scorer)
 
     def row(
         self, data_source: Any, solution_str: str, ground_truth: Any, extra_info: Any
@@ -136,12 +126,6 @@ class VerlScorer:
         **_: Any,
     ) -> dict[str, Any]:
         return self.score_rows([self.row(data_source, solution_str, ground_truth, extra_info)])[0]
-
-    def close(self) -> None:
-        with self._lock:
-            if self._scorer is not None:
-                self._scorer.close()
-                self._scorer = None
 
 
 _KNOWN = (

@@ -7,6 +7,7 @@ and the model is a randomly initialised ~10k-parameter ``Qwen2ForCausalLM``
 
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
 
@@ -15,11 +16,6 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-
-CHATML = (
-    "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n"
-    "{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
-)
 
 CORPUS = [
     "What is 2 + 2? <reasoning>\nadd them\n</reasoning>\n<answer>\n4\n</answer>",
@@ -31,49 +27,10 @@ CORPUS = [
 
 def build_tiny(path: Path) -> Path:
     """Write a tiny Qwen2 model and its tokenizer to ``path`` and return it."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import (
-        GenerationConfig,
-        PreTrainedTokenizerFast,
-        Qwen2Config,
-        Qwen2ForCausalLM,
-    )
+    importlib.import_module("rewardkit.recipes_cli")  # binds rewardkit.recipes in a source tree
+    from rewardkit.recipes._tiny import build_tiny_model
 
-    specials = ["<|pad|>", "<|endoftext|>", "<|im_start|>", "<|im_end|>"]
-    tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tok.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(
-        vocab_size=400,
-        special_tokens=specials,
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-    )
-    tok.train_from_iterator(CORPUS, trainer=trainer)
-    fast = PreTrainedTokenizerFast(
-        tokenizer_object=tok, eos_token="<|im_end|>", pad_token="<|pad|>"
-    )
-    fast.padding_side = "left"
-    fast.chat_template = CHATML
-    config = Qwen2Config(
-        vocab_size=len(fast),
-        hidden_size=16,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        num_hidden_layers=2,
-        intermediate_size=32,
-        max_position_embeddings=256,
-        eos_token_id=fast.eos_token_id,
-        pad_token_id=fast.pad_token_id,
-        bos_token_id=None,
-        tie_word_embeddings=True,
-    )
-    model = Qwen2ForCausalLM(config)
-    model.generation_config = GenerationConfig(
-        eos_token_id=fast.eos_token_id, pad_token_id=fast.pad_token_id
-    )
-    model.save_pretrained(path)
-    fast.save_pretrained(path)
-    return path
+    return build_tiny_model(path, corpus=CORPUS, split_digits=False, max_position_embeddings=256)
 
 
 @pytest.fixture(scope="session")
