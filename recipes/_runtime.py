@@ -1012,7 +1012,13 @@ def accuracy(
     batch_size: int = 64,
     lora_request: Any = None,
 ) -> dict[str, Any]:
-    """Greedy accuracy of ``scorer`` over ``rows`` (vLLM or HF generation, see generate_texts)."""
+    """Greedy accuracy of ``scorer`` over ``rows`` (vLLM or HF generation, see generate_texts).
+
+    Each score is divided by the top of the reward's declared range, so a weighted
+    correctness reward such as ``2*number_match`` still yields a fraction in [0, 1] (and
+    ``f1`` its mean); a reward without a declared positive top contributes its raw score.
+    """
+    top = (getattr(scorer, "range", None) or (None, None))[1]
     was_training = getattr(model, "training", False)
     if hasattr(model, "eval"):
         model.eval()
@@ -1029,7 +1035,8 @@ def accuracy(
         )
         for row, completion in zip(chunk, outs, strict=True):
             outcome = scorer.score({**row, "completion": completion})
-            scores.append(float(outcome.score or 0.0))
+            score = float(outcome.score or 0.0)
+            scores.append(min(1.0, max(0.0, score / top)) if top and top > 0 else score)
             if len(examples) < 3:
                 examples.append(
                     {"prompt": str(row["prompt"])[-160:], "completion": completion[:240]}

@@ -214,3 +214,23 @@ def test_metrics_history_files(tmp_path: Path) -> None:
     ]
     if importlib.util.find_spec("matplotlib"):
         assert Path(paths["png"]).stat().st_size > 1000
+
+
+def test_accuracy_is_a_fraction_even_for_weighted_correctness(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``2*number_match`` scores 0 or 2; the reported accuracy must still be the share right."""
+    import rewardkit as rk
+
+    rows = [{"prompt": f"{i}+1=", "answer": str(i + 1)} for i in range(4)]
+    answers = iter(["<answer>\n1\n</answer>", "<answer>\n2\n</answer>", "<answer>\n9\n</answer>"])
+    monkeypatch.setattr(
+        rt, "generate_texts", lambda model, tok, prompts, **kw: [next(answers, "") for _ in prompts]
+    )
+    weighted = rk.parse_formula("2*number_match(extract=answer_tag)", name="correctness")
+    got = rt.accuracy(None, None, rows, weighted)
+    assert got["n"] == 4 and got["accuracy"] == 0.5  # rows 0 and 1 right, 2 wrong, 3 empty
+    f1 = rk.get("f1")
+    answers = iter(["<answer>1</answer>", "<answer>2 x</answer>"])
+    got = rt.accuracy(None, None, rows[:2], f1)
+    assert got["accuracy"] == pytest.approx((1.0 + 2 / 3) / 2, abs=1e-4)  # mean F1 unchanged
