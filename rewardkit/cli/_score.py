@@ -488,12 +488,6 @@ def _parallel_processes(opts: ScoreOptions, source: RecordSource, scorer: Any) -
 _JOB: tuple[Any, _Encoder, RecordSource] | None = None
 
 
-def _block_init() -> None:
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-
-
 def _score_block(
     first_line: int, data: bytes
 ) -> tuple[_Encoded | None, int, list[tuple[int, str]], Any]:
@@ -531,8 +525,9 @@ def _run_parallel(
     byte-identical and deterministic. Progress, skips and resume positions are
     accounted in the parent exactly as the one-process path does.
     """
-    import multiprocessing
     from collections import deque
+
+    from ._blockpool import BlockWorkers
 
     global _JOB
     quiet = RecordSource(opts.input, split=opts.split)
@@ -545,8 +540,9 @@ def _run_parallel(
         return done
     _check_columns(first.row, encoder.maps, encoder.plan, source.where(first.line), scorer)
     _JOB = (scorer, encoder, source)
-    pool = multiprocessing.get_context("fork").Pool(nproc, initializer=_block_init)
-    pending: deque[Any] = deque()
+    workers = BlockWorkers(nproc, _score_block)
+    pending: deque[int] = deque()
+    submitted = 0
     counted = 0  # skipped lines before the last row written (what a resume has seen)
     try:
 
@@ -570,17 +566,17 @@ def _run_parallel(
                 progress(done, (total_rows if total_rows is not None else source.total))
 
         for first_line, data in source.raw_blocks(PARALLEL_BLOCK_BYTES):
-            pending.append(pool.apply_async(_score_block, (first_line, data)))
-            if len(pending) >= 2 * nproc:
-                handle(pending.popleft().get())
+            if len(pending) >= workers.size:
+                handle(workers.result(pending.popleft()))
+            workers.submit(submitted, (first_line, data))
+            pending.append(submitted)
+            submitted += 1
         while pending:
-            handle(pending.popleft().get())
-        pool.close()
-        pool.join()
+            handle(workers.result(pending.popleft()))
+        workers.close()
     finally:
         _JOB = None
-        pool.terminate()
-        pool.join()
+        workers.kill()
     return done
 
 
