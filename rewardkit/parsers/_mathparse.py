@@ -633,17 +633,7 @@ class _Parser:
     def scalar(self, v: Any) -> Any:
         if isinstance(v, ScalarValue):
             return v.expr
-        if isinstance(
-            v,
-            NumberValue
-            | Alternatives
-            | SeqValue
-            | IntervalValue
-            | UnionValue
-            | MatrixValue
-            | RelationValue
-            | TextValue,
-        ):
+        if isinstance(v, MathValue):
             raise MathParseError(f"{type(v).__name__} used as a number")
         return v
 
@@ -756,18 +746,7 @@ def _flatten_alts(items: tuple[Any, ...]) -> tuple[MathValue, ...]:
 
 def _wrap(v: Any) -> MathValue:
     """Raw sympy expressions become :class:`ScalarValue`; values pass through."""
-    if isinstance(
-        v,
-        NumberValue
-        | ScalarValue
-        | Alternatives
-        | SeqValue
-        | IntervalValue
-        | UnionValue
-        | MatrixValue
-        | RelationValue
-        | TextValue,
-    ):
+    if isinstance(v, MathValue):
         if isinstance(v, SeqValue):
             return SeqValue(v.kind, tuple(_wrap(i) for i in v.items), v.brackets)
         if isinstance(v, RelationValue):
