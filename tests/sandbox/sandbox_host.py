@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import socket
+
+import pytest
 
 from rewardkit.sandbox import SandboxPool
 
@@ -42,3 +45,13 @@ def server_children(pool: SandboxPool) -> list[str]:
 
 def open_fds(pid: int | str = "self") -> int:
     return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def assert_host_untouched(pool: SandboxPool, marker: str, listener: socket.socket) -> None:
+    """After a hostile job: no stray processes, no marker file outside the jail, no connection."""
+    assert slot_processes() == []
+    assert server_children(pool) == []
+    assert not os.path.exists("/usr/lib/" + marker)
+    assert not os.path.exists(os.path.join(os.getcwd(), marker))
+    with pytest.raises(BlockingIOError):
+        listener.accept()

@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from sandbox_host import server_children, slot_processes
+from sandbox_host import assert_host_untouched, server_children, slot_processes
 
 from rewardkit.sandbox import LanguageUnavailableError, SandboxPool, Status
 
@@ -132,11 +132,7 @@ def test_hostile_c_is_contained(pool: SandboxPool, name: str, listener: socket.s
     tests = {"inputs": ["1 2\n"], "outputs": ["3\n"]}
     result = pool.run_tests(HOSTILE_C[name], tests, language="c")
     assert result.status in NOT_PASS, (name, result)
-    _host_clean(pool)
-    assert not os.path.exists("/usr/lib/" + MARK)
-    assert not os.path.exists(os.path.join(os.getcwd(), MARK))
-    with pytest.raises(BlockingIOError):
-        listener.accept()
+    assert_host_untouched(pool, MARK, listener)
 
 
 def test_compiled_binary_cannot_connect_to_loopback(
