@@ -34,7 +34,7 @@ __all__ = ["PROVENANCE_KEY", "code_hash", "provenance", "stamp", "stamps_of"]
 PROVENANCE_KEY = "_provenance"
 
 _HASHES: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
-_MODULE_SOURCES: dict[str, bytes] = {}
+_MODULE_SOURCES: weakref.WeakKeyDictionary[Any, bytes] = weakref.WeakKeyDictionary()
 
 
 def _rewardkit_version() -> str:
@@ -44,19 +44,23 @@ def _rewardkit_version() -> str:
 
 
 def _module_bytes(fn: Any) -> bytes:
-    """The bytes of the file defining ``fn`` (empty when there is none to read)."""
+    """The bytes of the file defining ``fn`` (empty when there is none to read).
+
+    Read once per module object: a file edited after import is not the code that
+    runs, so it must not change the stamp until the module is imported again.
+    """
     module = sys.modules.get(getattr(fn, "__module__", "") or "")
     path = getattr(module, "__file__", None) if module is not None else None
-    if not path:
+    if module is None or not path:
         return b""
-    cached = _MODULE_SOURCES.get(path)
+    cached = _MODULE_SOURCES.get(module)
     if cached is None:
         try:
             with open(path, "rb") as fh:
                 cached = fh.read()
         except OSError:
             cached = b""
-        _MODULE_SOURCES[path] = cached
+        _MODULE_SOURCES[module] = cached
     return cached
 
 

@@ -232,6 +232,7 @@ def _fingerprint(opts: ScoreOptions, plan: RewardPlan, fmt: str) -> dict[str, An
         "input_size": st.st_size,
         "input_mtime_ns": st.st_mtime_ns,
         "rewards": plan.keys,
+        "reward_code": provenance(plan.leaves, plan.total)["rewards"],
         "total": plan.total.key,
         "maps": sorted(opts.maps),
         "strict": opts.strict,

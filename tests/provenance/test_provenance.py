@@ -161,3 +161,36 @@ def test_score_stdout_rows_are_stamped_like_file_rows(tmp_path: Path) -> None:
     assert rows[0]["_provenance"]["rewards"] == expected["rewards"]
     assert rows[0]["_provenance"]["rewardkit"] == expected["rewardkit"]
     assert rows[0]["_provenance"]["total"]  # the total (a one-term sum) is stamped too
+
+
+def test_resume_refuses_when_the_reward_code_changed(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from rewardkit.cli._score import _fingerprint, plan_rewards
+    from rewardkit.io import ResumableWriter
+
+    mod = tmp_path / "m_rewards.py"
+    mod.write_text(V1)
+    data = tmp_path / "rows.jsonl"
+    data.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in ROWS))
+    out = tmp_path / "out.jsonl"
+    opts = ScoreOptions(input=str(data), rewards=[f"{mod}:has_answer"], output=str(out))
+    # an interrupted run of V1: one committed row, then the process died
+    fp = _fingerprint(opts, plan_rewards(opts.rewards), "jsonl")
+    writer = ResumableWriter(str(out), fingerprint=fp)
+    writer.write(b'{"x": 1}\n', 1, 1)
+    writer.close()
+    mod.write_text(V2)  # the verifier is fixed before resuming (in a new process)
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run(
+        [sys.executable, "-m", "rewardkit.cli", "score", str(data), "-r", f"{mod}:has_answer",
+         "-o", str(out), "--resume", "-q"],
+        env={**os.environ, "PYTHONPATH": str(root)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 2, proc.stderr
+    assert "used different reward_code" in proc.stderr
