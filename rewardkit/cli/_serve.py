@@ -35,6 +35,12 @@ def serve_command(
     ] = None,
     timeout: Annotated[float, typer.Option(help="per-call time limit in seconds")] = 10.0,
     isolation: Annotated[str, typer.Option(help="auto, process or inline")] = "auto",
+    backend: Annotated[
+        str, typer.Option(help="local, or ray: one server whose workers span a Ray cluster")
+    ] = "local",
+    ray_address: Annotated[
+        str | None, typer.Option("--address", "--ray-address", help="Ray cluster address")
+    ] = None,
     token: Annotated[
         str | None,
         typer.Option(
@@ -71,8 +77,17 @@ def serve_command(
         raise InputError(
             f"--isolation {isolation!r} is not valid; valid ones are 'auto', 'process', 'inline'"
         )
+    if backend not in ("local", "ray"):
+        raise InputError(f"--backend {backend!r} is not valid; valid ones are 'local', 'ray'")
     plan = plan_rewards(list(reward or []), formula, list(import_ or []))
-    scorer = make_scorer(plan.leaves, workers=workers, timeout=timeout, isolation=isolation)
+    scorer = make_scorer(
+        plan.leaves,
+        workers=workers,
+        timeout=timeout,
+        isolation=isolation,
+        backend=backend,
+        ray_address=ray_address,
+    )
     service = RewardService(scorer, plan.leaves, plan.total, maps=parse_maps(map_ or []))
     limits = ServeLimits(
         max_body_bytes=int(max_body_mb * (1 << 20)),

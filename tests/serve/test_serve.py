@@ -230,3 +230,17 @@ def test_graceful_shutdown_finishes_in_flight_batches(tmp_path: Path) -> None:
     status, body = result["reply"]
     assert status == 200
     assert [r["reward"] for r in body["rows"]] == [1.0, 0.0, 1.0]
+
+
+def test_serve_command_errors_are_one_line() -> None:
+    from typer.testing import CliRunner
+
+    from rewardkit.cli import app
+
+    runner = CliRunner()
+    res = runner.invoke(app, ["serve"])
+    assert res.exit_code == 2 and "name at least one reward" in res.output
+    res = runner.invoke(app, ["serve", "-r", "xml_format", "--backend", "nope"])
+    assert res.exit_code == 2 and "--backend 'nope' is not valid" in res.output
+    res = runner.invoke(app, ["serve", "-r", "no_such_reward"])
+    assert res.exit_code == 2 and "no_such_reward" in res.output
