@@ -148,7 +148,9 @@ def eval_command(
             present = set(rows[0]) | set(service.maps)
             scorer.bind(present, where=f"{input}: first row")
             totals = [
-                r["reward"] for b in _batches(rows, 1024) for r in service.score_sync(b, "eval")
+                r["reward"]
+                for b in _batches(rows, 1024)
+                for r in service.score_sync(b, "eval").rows
             ]
         finally:
             service.close()

@@ -10,9 +10,17 @@ from __future__ import annotations
 
 from ._metrics import Metrics
 from ._protocols import BadRequest
-from ._service import RewardService
+from ._service import RewardService, Scored
 
-__all__ = ["BadRequest", "Metrics", "RewardService", "ServeLimits", "build_app", "run_server"]
+__all__ = [
+    "BadRequest",
+    "Metrics",
+    "RewardService",
+    "Scored",
+    "ServeLimits",
+    "build_app",
+    "run_server",
+]
 
 
 def __getattr__(name: str) -> object:

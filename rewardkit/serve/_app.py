@@ -122,19 +122,22 @@ def build_app(service: RewardService, limits: ServeLimits | None = None) -> Any:
     async def score(request: Request) -> Response:
         rows = score_rows(await read_json(request), lim.max_rows)
         scored = await service.score(rows, "/score")
-        return json_response({"rows": [service.public_row(r) for r in scored]})
+        return json_response({"rows": scored.rows})
 
     async def get_reward(request: Request) -> Response:
         rows = openrlhf_rows(await read_json(request), lim.max_rows, lim.label_column)
         scored = await service.score(rows, "/get_reward")
-        reply = openrlhf_reply(scored, service.keys, lim.failure_score, service.provenance)
+        reply = openrlhf_reply(
+            scored.rows, scored.statuses, service.keys, lim.failure_score, service.provenance
+        )
         return json_response(reply)
 
     async def verify(request: Request) -> Response:
         body = await read_json(request)
         row = verify_row(body, lim.label_column)
         scored = await service.score([row], "/verify")
-        return json_response(verify_reply(body, scored[0], lim.failure_score))
+        reply = verify_reply(body, scored.rows[0], scored.statuses[0], lim.failure_score)
+        return json_response(reply)
 
     async def health(request: Request) -> Response:
         return json_response(

@@ -157,7 +157,11 @@ def _json_object(label: Any) -> dict[str, Any] | None:
 
 
 def openrlhf_reply(
-    scored: Sequence[dict[str, Any]], keys: Sequence[str], failure_score: float, prov: Any
+    scored: Sequence[dict[str, Any]],
+    totals: Sequence[str],
+    keys: Sequence[str],
+    failure_score: float,
+    prov: Any,
 ) -> dict[str, Any]:
     """``{rewards, scores, extra_logs}`` plus typed ``statuses`` and ``_provenance``."""
     rewards = [r["reward"] if r["reward"] is not None else failure_score for r in scored]
@@ -173,7 +177,7 @@ def openrlhf_reply(
         "scores": rewards,
         "extra_logs": logs,
         "statuses": {
-            "reward": [r["_status"] for r in scored],
+            "reward": list(totals),
             **{k: [r["rewards"][k]["status"] for r in scored] for k in keys},
         },
         "reasons": [
@@ -230,11 +234,13 @@ def verify_row(body: Any, label_column: str) -> dict[str, Any]:
     return row
 
 
-def verify_reply(body: Mapping[str, Any], scored: dict[str, Any], failure_score: float) -> Any:
+def verify_reply(
+    body: Mapping[str, Any], scored: dict[str, Any], status: str, failure_score: float
+) -> Any:
     """The request body plus ``reward`` (float) and the typed per-reward verdicts."""
     reply = dict(body)
     reply["reward"] = scored["reward"] if scored["reward"] is not None else failure_score
     reply["rewards"] = scored["rewards"]
-    reply["status"] = scored["_status"]
+    reply["status"] = status
     reply["_provenance"] = scored["_provenance"]
     return reply

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from .._compose import Composite
@@ -20,7 +21,15 @@ from .._provenance import PROVENANCE_KEY, provenance
 from .._reward import Reward
 from ._metrics import Metrics
 
-__all__ = ["RewardService"]
+__all__ = ["RewardService", "Scored"]
+
+
+@dataclass
+class Scored:
+    """A scored batch: rows as ``rewardkit score`` writes them, and each total's status."""
+
+    rows: list[dict[str, Any]]
+    statuses: list[str]
 
 
 class RewardService:
@@ -57,18 +66,19 @@ class RewardService:
             o = self.total.combine(row, lambda leaf: outs[leaf.key])
         return o.score, o.status.value
 
-    def score_sync(self, rows: Sequence[dict[str, Any]], endpoint: str) -> list[dict[str, Any]]:
+    def score_sync(self, rows: Sequence[dict[str, Any]], endpoint: str) -> Scored:
         """Score ``rows`` in the calling thread; each gets ``rewards``, ``reward``, stamps.
 
         The returned rows are the input rows plus the keys ``rewardkit score``
-        writes; ``_status`` (the total's status) is added for protocol adapters and
-        removed again by :meth:`public_row`.
+        writes; the totals' statuses (which a row does not carry) come alongside
+        for the numeric protocols.
         """
         maps = self.maps
         srows = [_mapped(r, maps) for r in rows] if maps else list(rows)
         results = self.scorer.score(srows)
         statuses: Counter[tuple[str, str]] = Counter()
         out: list[dict[str, Any]] = []
+        totals: list[str] = []
         for row, srow, outs in zip(rows, srows, results, strict=True):
             rd: dict[str, Any] = {}
             for k in self.keys:
@@ -80,20 +90,14 @@ class RewardService:
             scored["rewards"] = rd
             scored["reward"] = score
             scored[PROVENANCE_KEY] = self.provenance
-            scored["_status"] = status
             out.append(scored)
+            totals.append(status)
         self.metrics.count_rows(endpoint, len(rows), statuses)
-        return out
+        return Scored(out, totals)
 
-    async def score(self, rows: Sequence[dict[str, Any]], endpoint: str) -> list[dict[str, Any]]:
+    async def score(self, rows: Sequence[dict[str, Any]], endpoint: str) -> Scored:
         """:meth:`score_sync` off the event loop."""
         return await asyncio.to_thread(self.score_sync, rows, endpoint)
-
-    @staticmethod
-    def public_row(row: dict[str, Any]) -> dict[str, Any]:
-        """A scored row exactly as ``rewardkit score`` writes it (internal keys removed)."""
-        row.pop("_status", None)
-        return row
 
     def close(self) -> None:
         close = getattr(self.scorer, "close", None)

@@ -244,3 +244,10 @@ def test_serve_command_errors_are_one_line() -> None:
     assert res.exit_code == 2 and "--backend 'nope' is not valid" in res.output
     res = runner.invoke(app, ["serve", "-r", "no_such_reward"])
     assert res.exit_code == 2 and "no_such_reward" in res.output
+
+
+def test_user_columns_named_like_internal_fields_survive(server: str) -> None:
+    row = {"completion": "<answer>1</answer>", "answer": "1", "_status": "mine", "status": "x"}
+    status, body = post(f"{server}/score", {"rows": [row]})
+    assert status == 200
+    assert body["rows"][0]["_status"] == "mine" and body["rows"][0]["status"] == "x"
