@@ -167,6 +167,7 @@ def eval_command(
         cut = threshold if threshold is not None else 1.0
     counts: dict[Any, list[int]] = {}
     subset_of: dict[Any, str] = {}
+    mixed: set[Any] = set()
     for row, gid, total in zip(rows, groups, totals, strict=True):
         nc = counts.setdefault(gid, [0, 0])
         nc[0] += 1
@@ -174,7 +175,13 @@ def eval_command(
         if by is not None:
             if by not in row:
                 raise InputError(f"{input}: --by {by!r}: a row has no column {by!r}")
-            subset_of.setdefault(gid, str(row[by]))
+            if subset_of.setdefault(gid, str(row[by])) != str(row[by]):
+                mixed.add(gid)
+    if mixed:
+        sys.stderr.write(
+            f"warning: --by {by}: {len(mixed)} problems have rows with different {by!r} values; "
+            "each problem is counted under its first row's value\n"
+        )
     report = evaluate_groups(
         {g: (n, c) for g, (n, c) in counts.items()},
         ks,

@@ -163,3 +163,16 @@ def test_evaluate_groups_subsets() -> None:
     rep = evaluate_groups({"a": (4, 1), "b": (4, 4)}, [1], subset_of={"a": "x", "b": "y"})
     assert rep.subsets["x"][1].value == 0.25 and rep.subsets["y"][1].value == 1.0
     assert rep.subsets["all"][1].value == pytest.approx(0.625)
+
+
+def test_by_column_that_varies_within_a_problem_warns(tmp_path: Path) -> None:
+    rows = [
+        {"id": "a", "reward": 1.0, "level": "1"},
+        {"id": "a", "reward": 0.0, "level": "2"},
+        {"id": "b", "reward": 0.0, "level": "2"},
+    ]
+    path = tmp_path / "scored.jsonl"
+    path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in rows))
+    res = CliRunner().invoke(app, ["eval", str(path), "--by", "level"])
+    assert res.exit_code == 0, res.output
+    assert "1 problems have rows with different 'level' values" in res.output
