@@ -14,8 +14,11 @@ nothing for the others. Reported per reward:
 Targets (issue 18), on 2 cores: >= 2,000 xml_format rows/s and >= 200 math_equal
 rows/s through HTTP with 32 concurrent clients.
 
+Two request sizes: 64 rows (a trainer posting a micro-batch) and 1 row (OpenRLHF
+0.11's ``SingleTurnAgentExecutor`` posts one sample per request).
+
 Usage (one command; raw output also goes to bench/results/serve.txt):
-    flock /tmp/rewardkit-bench.lock python bench/serve.py [--clients 32] [--batch 64]
+    flock /tmp/rewardkit-bench.lock python bench/serve.py [--clients 32] [--batches 64,1]
 """
 
 from __future__ import annotations
@@ -133,9 +136,11 @@ def pct(xs: list[float], q: float) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--clients", type=int, default=32)
-    ap.add_argument("--batch", type=int, default=64, help="rows per request")
-    ap.add_argument("--xml-rows", type=int, default=40_000)
-    ap.add_argument("--math-rows", type=int, default=4_000)
+    ap.add_argument(
+        "--batches", default="64,1", help="rows per request to try (OpenRLHF 0.11 sends 1)"
+    )
+    ap.add_argument("--xml-rows", type=int, default=40_000, help="xml_format rows at batch 64")
+    ap.add_argument("--math-rows", type=int, default=4_000, help="math_equal rows at batch 64")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--rude", type=int, default=8, help="clients that hang up mid-request")
     args = ap.parse_args()
@@ -146,25 +151,29 @@ def main() -> None:
         lines.append(s)
 
     say(
-        f"rewardkit serve load: {args.clients} clients, {args.batch} rows/request, OpenRLHF "
+        f"rewardkit serve load: {args.clients} clients, OpenRLHF "
         f"/get_reward, {args.rude} clients hanging up mid-request; cpus={os.cpu_count()}; "
         f"load avg {os.getloadavg()[0]:.1f}"
     )
     say(
-        f"{'reward':<12} {'rows':>7} {'HTTP rows/s':>12} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'reward':<12} {'batch':>5} {'rows':>7} {'HTTP rows/s':>12} {'p50 ms':>8} {'p99 ms':>8} "
         f"{'returned':>9} {'mismatch':>9} {'score rows/s':>13} {'HTTP/score':>11}"
     )
     with tempfile.TemporaryDirectory() as tmp:
-        for reward, n in (("xml_format", args.xml_rows), ("math_equal", args.math_rows)):
+        batches = [int(b) for b in args.batches.split(",")]
+        configs = [
+            (reward, batch, max(n * batch // 64, n // 8) if batch < 64 else n)
+            for batch in batches
+            for reward, n in (("xml_format", args.xml_rows), ("math_equal", args.math_rows))
+        ]
+        for reward, batch, n in configs:
             rows = gsm8k_rows(n, seed=5)
             src = Path(tmp) / f"{reward}.jsonl"
             write_jsonl(src, rows)
             score_s, expected = in_process(src, reward, args.workers)
             proc, url = start_server(reward, args.workers)
             try:
-                elapsed, lat, replies = asyncio.run(
-                    load(url, rows, args.clients, args.batch, args.rude)
-                )
+                elapsed, lat, replies = asyncio.run(load(url, rows, args.clients, batch, args.rude))
             finally:
                 proc.send_signal(signal.SIGTERM)
                 proc.wait(60)
@@ -172,7 +181,7 @@ def main() -> None:
             mismatch = sum(1 for a, b in zip(got, expected, strict=False) if abs(a - b) > 1e-12)
             http_rate, score_rate = n / elapsed, n / score_s
             say(
-                f"{reward:<12} {n:>7} {http_rate:>12,.0f} {pct(lat, 0.5):>8.1f} "
+                f"{reward:<12} {batch:>5} {n:>7} {http_rate:>12,.0f} {pct(lat, 0.5):>8.1f} "
                 f"{pct(lat, 0.99):>8.1f} {len(got):>9} {mismatch:>9} {score_rate:>13,.0f} "
                 f"{http_rate / score_rate:>11.2f}"
             )

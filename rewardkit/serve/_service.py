@@ -23,6 +23,9 @@ from ._metrics import Metrics
 
 __all__ = ["RewardService", "Scored"]
 
+#: Batches up to this many rows of inline-only rewards are scored on the event loop.
+INLINE_ROWS = 16
+
 
 @dataclass
 class Scored:
@@ -96,7 +99,14 @@ class RewardService:
         return Scored(out, totals)
 
     async def score(self, rows: Sequence[dict[str, Any]], endpoint: str) -> Scored:
-        """:meth:`score_sync` off the event loop."""
+        """:meth:`score_sync` off the event loop, except small batches of cheap rewards.
+
+        OpenRLHF posts one sample per request; for rewards that run inline (a few
+        microseconds a row) the hop to a worker thread costs more than the scoring,
+        and the thread would hold the GIL the loop needs anyway.
+        """
+        if len(rows) <= INLINE_ROWS and getattr(self.scorer, "inline_only", False):
+            return self.score_sync(rows, endpoint)
         return await asyncio.to_thread(self.score_sync, rows, endpoint)
 
     def close(self) -> None:
