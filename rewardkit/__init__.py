@@ -45,6 +45,8 @@ from ._registry import available, get, register
 from ._reward import Reward, reward
 
 if TYPE_CHECKING:
+    from ._passk import pass_at_k
+    from ._provenance import provenance, stamp
     from .audit import audit
     from .engine import RewardStats, Scorer, score
 
@@ -57,6 +59,9 @@ _LAZY = {
     "RewardStats": "rewardkit.engine",
     "score": "rewardkit.engine",
     "audit": "rewardkit.audit",
+    "pass_at_k": "rewardkit._passk",
+    "provenance": "rewardkit._provenance",
+    "stamp": "rewardkit._provenance",
 }
 
 
@@ -94,12 +99,15 @@ __all__ = [
     "maximum",
     "minimum",
     "parse_formula",
+    "pass_at_k",
+    "provenance",
     "register",
     "resolve_reference",
     "reward",
     "route",
     "scale",
     "score",
+    "stamp",
     "threshold",
     "weighted",
     "when",

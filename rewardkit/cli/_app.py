@@ -388,12 +388,21 @@ def diff(
         str | None, typer.Option("--json", help="write every change as JSONL here")
     ] = None,
     fail_on_change: Annotated[bool, typer.Option(help="exit 1 when anything changed")] = False,
+    allow_code_change: Annotated[
+        bool, typer.Option(help="compare even when the reward code differs (warns)")
+    ] = False,
 ) -> None:
     """Rows whose reward scores or statuses changed between two scored files."""
     from ._diff import diff_files
+    from ._provenance_check import describe_stamps
     from ._render import diff_tables
 
-    result = diff_files(a, b, key=key, tolerance=tolerance)
+    result = diff_files(a, b, key=key, tolerance=tolerance, allow_code_change=allow_code_change)
+    err = _stderr()
+    for line in describe_stamps(result.stamps_a, result.stamps_b):
+        err.print(f"provenance {line}", markup=False)
+    if result.code_changed:
+        err.print(f"warning: reward code differs for {', '.join(result.code_changed)}")
     if json_out:
         from ..io import atomic_write_bytes, dumps_row
 
@@ -403,6 +412,15 @@ def diff(
         out.print(renderable)
     if fail_on_change and result.changes:
         raise typer.Exit(EXIT_THRESHOLD)
+
+
+# -- serve / eval -----------------------------------------------------------------------
+
+from ._eval import eval_command  # noqa: E402
+from ._serve import serve_command  # noqa: E402
+
+app.command("serve")(clean_errors(serve_command))
+app.command("eval")(clean_errors(eval_command))
 
 
 # -- plot --------------------------------------------------------------------------------

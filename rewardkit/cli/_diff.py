@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..io import InputError, RecordSource
+from ._provenance_check import ProvenanceMismatch, changed_code, collect_stamps
 
 __all__ = ["DiffResult", "diff_files", "plot_histograms"]
 
@@ -31,6 +32,9 @@ class DiffResult:
     unmatched: int = 0
     changes: list[dict[str, Any]] = field(default_factory=list)
     per_reward: dict[str, dict[str, int]] = field(default_factory=dict)
+    stamps_a: dict[str, list[str]] = field(default_factory=dict)
+    stamps_b: dict[str, list[str]] = field(default_factory=dict)
+    code_changed: list[str] = field(default_factory=list)
 
 
 def _scored(path: str) -> Iterator[tuple[str, int, Mapping[str, Any]]]:
@@ -47,11 +51,28 @@ def _scored(path: str) -> Iterator[tuple[str, int, Mapping[str, Any]]]:
         yield src.where(rec.line), rec.line, rec.row
 
 
-def diff_files(a: str, b: str, *, key: str | None = None, tolerance: float = 1e-9) -> DiffResult:
-    """Compare two scored files row by row (by position, or by the ``key`` field)."""
+def diff_files(
+    a: str,
+    b: str,
+    *,
+    key: str | None = None,
+    tolerance: float = 1e-9,
+    allow_code_change: bool = False,
+) -> DiffResult:
+    """Compare two scored files row by row (by position, or by the ``key`` field).
+
+    Raises:
+        ProvenanceMismatch: when a reward in both files was scored by different
+            code (see :mod:`rewardkit._provenance`), unless ``allow_code_change``.
+    """
     result = DiffResult()
     rows_a = list(_scored(a))
     rows_b = list(_scored(b))
+    result.stamps_a = collect_stamps(r for _, _, r in rows_a)
+    result.stamps_b = collect_stamps(r for _, _, r in rows_b)
+    result.code_changed = changed_code(result.stamps_a, result.stamps_b)
+    if result.code_changed and not allow_code_change:
+        raise ProvenanceMismatch(a, b, result)
     if key is None:
         pairs = list(zip(rows_a, rows_b, strict=False))
         result.unmatched = abs(len(rows_a) - len(rows_b))

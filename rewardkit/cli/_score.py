@@ -24,6 +24,7 @@ from typing import Any
 from .._compose import Composite, RewardLike, WeightedSum
 from .._errors import RewardSpecError
 from .._outcome import Outcome, Status
+from .._provenance import PROVENANCE_KEY, provenance
 from .._reward import Reward, iter_rewards
 from ..io import InputError, RecordSource, ResumableWriter, dumps_row, output_format, parse_maps
 from ._engine import make_scorer
@@ -231,6 +232,7 @@ def _fingerprint(opts: ScoreOptions, plan: RewardPlan, fmt: str) -> dict[str, An
         "input_size": st.st_size,
         "input_mtime_ns": st.st_mtime_ns,
         "rewards": plan.keys,
+        "reward_code": provenance(plan.leaves, plan.total)["rewards"],
         "total": plan.total.key,
         "maps": sorted(opts.maps),
         "strict": opts.strict,
@@ -414,6 +416,7 @@ class _Encoder:
         self.direct = _direct_key(plan.total)
         self.linear = _linear_terms(plan.total)
         self.bias = plan.total.bias if isinstance(plan.total, WeightedSum) else 0.0
+        self.provenance = provenance(plan.leaves, plan.total)
 
     def encode(self, scorer: Any, rows: list[dict[str, Any]]) -> _Encoded:
         maps = self.maps
@@ -446,6 +449,7 @@ class _Encoder:
                 tot_score, tot_status = tot.score, tot.status._value_
             row["rewards"] = rd
             row["reward"] = tot_score
+            row[PROVENANCE_KEY] = self.provenance
             tot_scores.append(tot_score)
             tot_statuses.append("ok" if tot_score is not None else tot_status)
             parts.append(dumps(row))

@@ -72,6 +72,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias
 from .._compose import Composite, WeightedSum
 from .._formula import parse_formula
 from .._outcome import Outcome, Status
+from .._provenance import stamp
 from .._refs import resolve_reference
 from .._reward import Reward
 from . import _lint
@@ -544,6 +545,8 @@ class _Adapter:
         log_extra = kwargs.get("log_extra")
         if callable(log_extra) and self.group.log_reasons:
             log_extra(prefix, [_describe(o) for o in outcomes])
+            # which reward code produced these scores (see rewardkit._provenance)
+            log_extra(f"{prefix}/provenance", [stamp(self.reward)] * len(outcomes))
         return values
 
 

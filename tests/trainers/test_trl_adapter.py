@@ -148,6 +148,8 @@ def test_standard_batch_statuses_and_logs(asynchronous: bool) -> None:
     reasons = sink.extra["rewardkit/raises_on_task"]
     assert len(reasons) == 4 and "verifier exploded" in reasons[1]
     assert reasons[1].startswith("error: ")
+    # every sample names the code that scored it
+    assert sink.extra["rewardkit/xml_format/provenance"] == [rk.stamp(rk.get("xml_format"))] * 4
 
 
 def test_conversational_completions() -> None:
