@@ -761,9 +761,7 @@ def reward(
             batched=batched,
             cheap=cheap,
         )
-        from ._registry import _note_user_reward
-
-        _note_user_reward(rw)
+        _mark(rw)
         return rw
 
     if fn is not None:
@@ -775,3 +773,31 @@ def iter_rewards(namespace: Mapping[str, Any] | Iterable[Any]) -> list[Reward]:
     """Every :class:`Reward` among a module's attributes (or an iterable)."""
     values = namespace.values() if isinstance(namespace, Mapping) else namespace
     return [v for v in values if isinstance(v, Reward)]
+
+
+# -- marks: decorating records a reward; the registry collects the marks -----------------
+
+_marks: dict[tuple[str, str], Reward] = {}
+_marks_lock = threading.Lock()
+_marks_version = 0
+
+
+def _mark(rw: Reward) -> None:
+    """Record a decorated reward so the registry can find it by name (latest definition wins).
+
+    Decorating never registers anything: the registry reads these marks when it
+    looks a name up, so the contract layer never imports the registry.
+    """
+    global _marks_version
+    ident = f"{getattr(rw.fn, '__module__', '?')}.{getattr(rw.fn, '__qualname__', '?')}"
+    with _marks_lock:
+        _marks[(rw.name, ident)] = rw
+        _marks_version += 1
+
+
+def marked_rewards(since: int = -1) -> tuple[int, list[Reward]]:
+    """``(version, rewards)``: every reward marked by ``@reward``; empty when nothing changed."""
+    with _marks_lock:
+        if since == _marks_version:
+            return _marks_version, []
+        return _marks_version, list(_marks.values())

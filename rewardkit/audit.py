@@ -319,7 +319,7 @@ def audit(
     kept = [(i, r) for i, r in enumerate(data, 1) if _as_text(r.get("answer")).strip()]
     scorer: Any = None
     if score is None:
-        from .cli._engine import make_scorer
+        from .engine._factory import make_scorer
 
         scorer = make_scorer(list(rewards), workers=workers, timeout=timeout)
         score = scorer.score
