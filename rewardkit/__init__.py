@@ -40,6 +40,7 @@ from ._errors import (
 )
 from ._formula import parse_formula
 from ._outcome import Outcome, Status
+from ._policy import OutcomePolicy
 from ._refs import resolve_reference
 from ._registry import available, get, register
 from ._reward import Reward, reward
@@ -78,6 +79,7 @@ __all__ = [
     "FormulaError",
     "MissingColumnError",
     "Outcome",
+    "OutcomePolicy",
     "Reward",
     "RewardDefinitionError",
     "RewardStats",

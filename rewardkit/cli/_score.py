@@ -21,9 +21,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .._combine import weighted_total
 from .._compose import Composite, RewardLike, WeightedSum
 from .._errors import RewardSpecError
-from .._outcome import Outcome, Status
+from .._outcome import Outcome
 from .._reward import Reward, iter_rewards
 from ..io import InputError, RecordSource, ResumableWriter, dumps_row, output_format, parse_maps
 from ._engine import make_scorer
@@ -598,28 +599,18 @@ def _linear_terms(total: RewardLike) -> list[tuple[float, str]] | None:
     return None
 
 
-_BAD = (Status.ERROR, Status.TIMEOUT)
-
-
 def _linear_total(
     terms: list[tuple[float, str]], bias: float, outs: Mapping[str, Outcome]
 ) -> tuple[float | None, str]:
-    """``WeightedSum.combine`` for plain-reward terms, without building Outcomes and term dicts.
+    """:func:`rewardkit._combine.weighted_total` for plain-reward terms, without term dicts.
 
     Same rules and the same float summation order: a timed-out or errored term
     makes the total that status; not-applicable terms are left out; no term at
     all gives not_applicable. Scoring 100,000 rows spends more time in the
     generic combine than in cheap format rewards, hence this path.
     """
-    total, used = bias, 0
-    for w, key in terms:
-        o = outs[key]
-        if o.status in _BAD:
-            return None, o.status.value
-        if o.score is not None:
-            total += w * o.score
-            used += 1
-    return (total, "ok") if used else (None, "not_applicable")
+    total, status, _ = weighted_total([(w, outs[key]) for w, key in terms], bias)
+    return total, status.value
 
 
 def _account(

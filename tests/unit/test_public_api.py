@@ -19,6 +19,7 @@ PUBLIC = [
     "FormulaError",
     "MissingColumnError",
     "Outcome",
+    "OutcomePolicy",
     "Reward",
     "RewardDefinitionError",
     "RewardStats",
