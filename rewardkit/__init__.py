@@ -41,8 +41,8 @@ from ._errors import (
 from ._formula import parse_formula
 from ._outcome import Outcome, Status
 from ._policy import OutcomePolicy
-from ._refs import resolve_reference
 from ._registry import available, get, register
+from ._resolve import ResolvedReward, resolve, resolve_reference
 from ._reward import Reward, reward
 
 if TYPE_CHECKING:
@@ -81,6 +81,7 @@ __all__ = [
     "Outcome",
     "OutcomePolicy",
     "Reward",
+    "ResolvedReward",
     "RewardDefinitionError",
     "RewardStats",
     "RewardSpecError",
@@ -97,6 +98,7 @@ __all__ = [
     "minimum",
     "parse_formula",
     "register",
+    "resolve",
     "resolve_reference",
     "reward",
     "route",

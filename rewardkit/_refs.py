@@ -8,6 +8,9 @@ formulas, the command line)::
     my_pkg.rewards:my_reward         an importable module attribute
     path/to/rewards.py:my_reward     a file, loaded without installing anything
 
+Resolving a reference to a reward is :mod:`rewardkit._resolve`'s job; this module
+only reads the syntax and pickles rewards as references.
+
 Rewards are sent to worker processes *by reference* (registry name or module
 attribute plus options), never by pickling code, so a spawned worker rebuilds
 exactly the same reward.
@@ -29,7 +32,7 @@ from ._errors import RewardSpecError
 if TYPE_CHECKING:
     from ._reward import Reward
 
-__all__ = ["load_file_module", "parse_reference", "resolve_reference"]
+__all__ = ["load_file_module", "parse_reference"]
 
 
 def parse_reference(text: str) -> tuple[str, dict[str, Any]]:
@@ -105,42 +108,6 @@ def _import_module(module: str, source: str | None) -> ModuleType:
     if source and (module.startswith("_rewardkit_user_") or module in ("__main__", "__mp_main__")):
         return load_file_module(source)
     return importlib.import_module(module)
-
-
-def resolve_reference(text: str) -> Reward:
-    """Resolve any reference form above to a (configured) :class:`Reward`."""
-    from ._registry import get
-    from ._reward import Reward
-
-    target, options = parse_reference(text)
-    if ":" not in target:
-        return get(target, **options)
-    where, _, attr = target.rpartition(":")
-    if where.endswith(".py") or os.sep in where or "/" in where:
-        module = load_file_module(where)
-    else:
-        try:
-            module = importlib.import_module(where)
-        except ImportError as exc:
-            raise RewardSpecError(text, f"cannot import module {where!r}: {exc}") from exc
-    obj: Any = module
-    for part in attr.split("."):
-        if not hasattr(obj, part):
-            names = sorted(n for n in vars(module) if isinstance(vars(module)[n], Reward))
-            raise RewardSpecError(
-                text,
-                f"{where!r} has no attribute {attr!r}; rewards there: {', '.join(names) or 'none'}",
-            )
-        obj = getattr(obj, part)
-    if not isinstance(obj, Reward):
-        if callable(obj):
-            from ._reward import Reward as _R
-
-            obj = _R(obj)
-        else:
-            raise RewardSpecError(text, f"{attr!r} is {type(obj).__name__}, not a reward")
-    result: Reward = obj.configure(**options) if options else obj
-    return result
 
 
 # -- pickling by reference -------------------------------------------------------

@@ -279,7 +279,7 @@ def show(
     name: Annotated[str, typer.Argument(help="registered name, pkg.mod:fn or path.py:fn")],
 ) -> None:
     """Show one reward: columns it reads, options with defaults, range and its docstring."""
-    from .._refs import resolve_reference
+    from .._resolve import resolve_reference
     from ._render import reward_details
 
     _stdout().print(reward_details(resolve_reference(name)))

@@ -13,7 +13,6 @@ from __future__ import annotations
 import itertools
 import math
 import os
-import re
 import sys
 import time
 from collections import Counter
@@ -25,6 +24,7 @@ from .._combine import weighted_total
 from .._compose import Composite, RewardLike, WeightedSum
 from .._errors import RewardSpecError
 from .._outcome import Outcome
+from .._resolve import resolve, split_weight
 from .._reward import Reward, iter_rewards
 from ..io import InputError, RecordSource, ResumableWriter, dumps_row, output_format, parse_maps
 from ._engine import make_scorer
@@ -39,16 +39,6 @@ __all__ = [
     "run_score",
     "split_weight",
 ]
-
-_WEIGHT_RE = re.compile(r"^(?P<ref>.*[^=\s])\s*=\s*(?P<w>[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?)$")
-
-
-def split_weight(spec: str) -> tuple[str, float]:
-    """Split ``NAME[=WEIGHT]``; an ``=`` inside ``name(opt=v)`` belongs to the options."""
-    m = _WEIGHT_RE.match(spec.strip())
-    if m and m.group("ref").count("(") == m.group("ref").count(")"):
-        return m.group("ref"), float(m.group("w"))
-    return spec.strip(), 1.0
 
 
 def import_rewards(targets: Sequence[str]) -> dict[str, Reward]:
@@ -100,27 +90,16 @@ def plan_rewards(
     Raises:
         RewardSpecError, UnknownRewardError, FormulaError: naming the bad reference.
     """
-    from .._formula import parse_formula
-    from .._refs import resolve_reference
-
     extra = import_rewards(imports)
     terms: list[tuple[float, Reward]] = []
     for spec in specs:
-        ref, weight = split_weight(spec)
-        target = ref.split("(", 1)[0]
-        if target in extra and ":" not in target:
-            rw = extra[target]
-            opts = ref[len(target) :]
-            if opts:
-                from .._refs import parse_reference
-
-                rw = rw.configure(**parse_reference(ref)[1])
-        else:
-            rw = resolve_reference(ref)
-        terms.append((weight, rw))
+        ref = resolve(spec, rewards=extra, weighted=True)
+        if not isinstance(ref.reward, Reward):  # -r names one reward, never a formula
+            raise RewardSpecError(spec, "-r takes one reward; give a formula with --formula")
+        terms.append((ref.weight, ref.reward))
     total: RewardLike | None = None
     if formula:
-        total = parse_formula(formula, rewards=extra or None)
+        total = resolve(formula, rewards=extra or None).reward
     elif terms:
         total = WeightedSum(terms)
     if total is None:

@@ -38,7 +38,7 @@ from typing import Any, Literal
 from .._compose import Composite, _needed, _staged
 from .._errors import RewardDefinitionError
 from .._outcome import Outcome
-from .._refs import resolve_reference
+from .._resolve import resolve_reference
 from .._reward import CompletionViews, Reward
 from ._backends import make_executor
 from ._cache import ResultCache, fingerprint, project, reads, row_key

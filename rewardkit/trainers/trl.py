@@ -69,10 +69,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 from .._compose import Composite, WeightedSum
-from .._formula import parse_formula
 from .._outcome import Outcome, Status
 from .._policy import OutcomePolicy, Policy  # the policy lives in the core; kept importable here
-from .._refs import resolve_reference
+from .._resolve import resolve as _resolve
 from .._reward import Reward
 from . import _lint
 
@@ -125,20 +124,11 @@ class _ScorerLike(Protocol):
 
 
 def resolve(item: RewardInput) -> RewardLike:
-    """Turn a name, reference, formula, function or reward into a Reward or Composite."""
-    if isinstance(item, (Reward, Composite)):
-        return item
-    if isinstance(item, str):
-        target = item.split("(", 1)[0]
-        if ":" in target:
-            return resolve_reference(item)
-        return parse_formula(item)
-    if callable(item):
-        return Reward(item)
-    raise TypeError(
-        f"expected a reward, a reward name, a formula or a function, got {type(item).__name__} "
-        f"{item!r}"
-    )
+    """Turn a name, reference, formula, function or reward into a Reward or Composite.
+
+    A thin alias of :func:`rewardkit.resolve` (one resolver, one set of errors).
+    """
+    return _resolve(item).reward
 
 
 def _clean_name(text: str) -> str:
