@@ -16,8 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ._completion import Completion
-from ._compose import (
+from .compose._compose import (
     Composite,
     clip,
     gate,
@@ -29,7 +28,9 @@ from ._compose import (
     weighted,
     when,
 )
-from ._errors import (
+from .compose._formula import parse_formula
+from .contract._completion import Completion
+from .contract._errors import (
     DuplicateRewardError,
     FormulaError,
     MissingColumnError,
@@ -38,12 +39,11 @@ from ._errors import (
     RewardSpecError,
     UnknownRewardError,
 )
-from ._formula import parse_formula
-from ._outcome import Outcome, Status
-from ._policy import OutcomePolicy
-from ._registry import available, get, register
-from ._resolve import ResolvedReward, resolve, resolve_reference
-from ._reward import Reward, reward
+from .contract._outcome import Outcome, Status
+from .contract._policy import OutcomePolicy
+from .contract._reward import Reward, reward
+from .references._resolve import ResolvedReward, resolve, resolve_reference
+from .registry._registry import available, get, register
 
 if TYPE_CHECKING:
     from .audit import audit

@@ -34,9 +34,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from ._completion import prompt_text
-from ._outcome import Outcome, Status
-from ._reward import Reward
+from .contract._completion import prompt_text
+from .contract._outcome import Outcome, Status
+from .contract._reward import Reward
 
 __all__ = [
     "DEGENERATE_KINDS",

@@ -69,7 +69,7 @@ def clean_errors(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from .._errors import RewardkitError
+        from ..contract._errors import RewardkitError
 
         try:
             return fn(*args, **kwargs)
@@ -279,7 +279,7 @@ def show(
     name: Annotated[str, typer.Argument(help="registered name, pkg.mod:fn or path.py:fn")],
 ) -> None:
     """Show one reward: columns it reads, options with defaults, range and its docstring."""
-    from .._resolve import resolve_reference
+    from ..references._resolve import resolve_reference
     from ._render import reward_details
 
     _stdout().print(reward_details(resolve_reference(name)))

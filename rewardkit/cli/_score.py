@@ -20,13 +20,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .._combine import weighted_total
-from .._compose import Composite, RewardLike, WeightedSum
-from .._errors import RewardSpecError
-from .._outcome import Outcome
-from .._resolve import resolve, split_weight
-from .._reward import Reward, iter_rewards
+from ..compose._combine import weighted_total
+from ..compose._compose import Composite, RewardLike, WeightedSum
+from ..contract._errors import RewardSpecError
+from ..contract._outcome import Outcome
+from ..contract._reward import Reward, iter_rewards
 from ..io import InputError, RecordSource, ResumableWriter, dumps_row, output_format, parse_maps
+from ..references._resolve import resolve, split_weight
 from ._engine import make_scorer
 
 __all__ = [
@@ -48,7 +48,7 @@ def import_rewards(targets: Sequence[str]) -> dict[str, Reward]:
     """
     import importlib
 
-    from .._refs import load_file_module
+    from ..references._refs import load_file_module
 
     found: dict[str, Reward] = {}
     for target in targets:
@@ -581,7 +581,7 @@ def _linear_terms(total: RewardLike) -> list[tuple[float, str]] | None:
 def _linear_total(
     terms: list[tuple[float, str]], bias: float, outs: Mapping[str, Outcome]
 ) -> tuple[float | None, str]:
-    """:func:`rewardkit._combine.weighted_total` for plain-reward terms, without term dicts.
+    """:func:`rewardkit.compose._combine.weighted_total` for plain-reward terms, without term dicts.
 
     Same rules and the same float summation order: a timed-out or errored term
     makes the total that status; not-applicable terms are left out; no term at

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .._compose import Composite
-from .._reward import Reward
+from ..compose._compose import Composite
+from ..contract._reward import Reward
 from ..io._errors import InputError
 from ._scorer import Scorer
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 
-from .._reward import Reward, iter_rewards
+from ..contract._reward import Reward, iter_rewards
 from ..hookspecs import hookimpl
 
 #: One module per family of rewards: the explicit list the registry collects from

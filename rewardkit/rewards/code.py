@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from .._completion import Completion
-from .._outcome import Outcome
-from .._reward import reward
+from ..contract._completion import Completion
+from ..contract._outcome import Outcome
+from ..contract._reward import reward
 from ..parsers import extract_code_blocks
 
 __all__ = ["code_tests", "extract_code"]

@@ -26,9 +26,9 @@ import reprlib
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol, final, runtime_checkable
 
-from .._outcome import Outcome, Status
-from .._resolve import resolve
-from .._reward import Reward
+from ..contract._outcome import Outcome, Status
+from ..contract._reward import Reward
+from ..references._resolve import resolve
 
 __all__ = ["Check", "Expectation", "RewardAssertionError", "expect"]
 

@@ -68,11 +68,14 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
-from .._compose import Composite, WeightedSum
-from .._outcome import Outcome, Status
-from .._policy import OutcomePolicy, Policy  # the policy lives in the core; kept importable here
-from .._resolve import resolve as _resolve
-from .._reward import Reward
+from ..compose._compose import Composite, WeightedSum
+from ..contract._outcome import Outcome, Status
+from ..contract._policy import (
+    OutcomePolicy,
+    Policy,
+)  # the policy lives in the core; kept importable here
+from ..contract._reward import Reward
+from ..references._resolve import resolve as _resolve
 from . import _lint
 
 if TYPE_CHECKING:

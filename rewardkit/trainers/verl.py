@@ -38,9 +38,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 # Absolute imports: verl loads this file by path (spec_from_file_location), outside the package.
-from rewardkit._compose import Composite, route
-from rewardkit._outcome import Outcome, Status
-from rewardkit._policy import OutcomePolicy, Policy
+from rewardkit.compose._compose import Composite, route
+from rewardkit.contract._outcome import Outcome, Status
+from rewardkit.contract._policy import OutcomePolicy, Policy
 from rewardkit.trainers._lazy import LazyScorer
 from rewardkit.trainers.trl import RewardInput, RewardLike, resolve
 

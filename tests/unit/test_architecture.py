@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ROOTS = {"rewardkit": ROOT / "rewardkit", "rewardkit.recipes": ROOT / "recipes"}
 
 #: which entry-point group is read by which module (an entry point plugs into it)
-GROUP_OWNERS = {"rewardkit": "rewardkit._registry", "rewardkit.cli": "rewardkit.cli"}
+GROUP_OWNERS = {"rewardkit": "rewardkit.registry._registry", "rewardkit.cli": "rewardkit.cli"}
 
 FACES = ("cli", "trainers", "testing", "recipes")
 
@@ -50,11 +50,11 @@ ALLOWED: dict[str, set[str]] = {
 
 #: Lazy arrows inside the core that would close a loop, each with its reason.
 DEFERRED: dict[tuple[str, str], str] = {
-    ("rewardkit._reward", "rewardkit._compose"): (
+    ("rewardkit.contract._reward", "rewardkit.compose._compose"): (
         "reward arithmetic (`a + 2*b`) returns a weighted sum; the operators are sugar "
         "over rewardkit.compose, resolved when first used"
     ),
-    ("rewardkit._reward", "rewardkit._refs"): (
+    ("rewardkit.contract._reward", "rewardkit.references._refs"): (
         "pickling a reward by reference asks the registry whether its name is "
         "portable; only runs when a reward is sent to a worker"
     ),

@@ -8,8 +8,8 @@ import pytest
 
 import rewardkit as rk
 from rewardkit import Outcome, Status
-from rewardkit._combine import weighted_total
 from rewardkit.cli._score import _linear_total
+from rewardkit.compose._combine import weighted_total
 
 
 def test_one_status_enum_the_sandbox_verdict_has_its_own_name() -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ._outcome import Outcome, Status
+from ..contract._outcome import Outcome, Status
 
 __all__ = ["FAILED", "weighted_total"]
 

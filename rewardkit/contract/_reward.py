@@ -287,44 +287,44 @@ class Reward:
 
     # -- arithmetic builds weighted sums (see rewardkit.compose) -----------------------
     def __add__(self, other: Any) -> Any:
-        from ._compose import _add
+        from ..compose._compose import _add
 
         return _add(self, other)
 
     def __radd__(self, other: Any) -> Any:
-        from ._compose import _add
+        from ..compose._compose import _add
 
         return _add(other, self)
 
     def __sub__(self, other: Any) -> Any:
-        from ._compose import _add, _neg
+        from ..compose._compose import _add, _neg
 
         return _add(self, _neg(other))
 
     def __rsub__(self, other: Any) -> Any:
-        from ._compose import _add, _neg
+        from ..compose._compose import _add, _neg
 
         return _add(other, _neg(self))
 
     def __mul__(self, k: Any) -> Any:
-        from ._compose import _mul
+        from ..compose._compose import _mul
 
         return _mul(self, k)
 
     __rmul__ = __mul__
 
     def __truediv__(self, k: Any) -> Any:
-        from ._compose import _mul, _number
+        from ..compose._compose import _mul, _number
 
         return _mul(self, 1.0 / _number(k))
 
     def __neg__(self) -> Any:
-        from ._compose import _mul
+        from ..compose._compose import _mul
 
         return _mul(self, -1.0)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        from ._refs import reduce_reward
+        from ..references._refs import reduce_reward
 
         return reduce_reward(self)
 

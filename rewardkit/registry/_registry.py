@@ -5,7 +5,7 @@ Discovery is lazy: nothing is imported until the first lookup, so
 ``rewardkit.rewards``, every module named under the ``rewardkit`` entry-point
 group, and anything passed to :func:`register`. Rewards merely decorated with
 ``@reward`` in user code are found by name too: decorating only *marks* a reward
-(``rewardkit._reward`` keeps the marks) and this registry collects the marks when
+(``rewardkit.contract._reward`` keeps the marks) and this registry collects the marks when
 it looks a name up (latest definition of a function wins), but a name that two *different* definitions claim is an error that names
 both, because names are metric keys.
 """
@@ -22,9 +22,9 @@ from typing import Any
 
 import pluggy
 
-from . import hookspecs
-from ._errors import DuplicateRewardError, UnknownRewardError
-from ._reward import Reward, iter_rewards, marked_rewards
+from .. import hookspecs
+from ..contract._errors import DuplicateRewardError, UnknownRewardError
+from ..contract._reward import Reward, iter_rewards, marked_rewards
 
 __all__ = ["available", "get", "register", "registry"]
 
@@ -71,7 +71,7 @@ class Registry:
             if self._pm is None:
                 pm = pluggy.PluginManager(hookspecs.PROJECT)
                 pm.add_hookspecs(hookspecs)
-                from . import rewards as builtin
+                from .. import rewards as builtin
 
                 pm.register(builtin, name=BUILTIN_PLUGIN)
                 self._load_entry_points(pm)

@@ -8,7 +8,7 @@ formulas, the command line)::
     my_pkg.rewards:my_reward         an importable module attribute
     path/to/rewards.py:my_reward     a file, loaded without installing anything
 
-Resolving a reference to a reward is :mod:`rewardkit._resolve`'s job; this module
+Resolving a reference to a reward is :mod:`rewardkit.references._resolve`'s job; this module
 only reads the syntax and pickles rewards as references.
 
 Rewards are sent to worker processes *by reference* (registry name or module
@@ -27,10 +27,10 @@ import sys
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from ._errors import RewardSpecError
+from ..contract._errors import RewardSpecError
 
 if TYPE_CHECKING:
-    from ._reward import Reward
+    from ..contract._reward import Reward
 
 __all__ = ["load_file_module", "parse_reference"]
 
@@ -123,7 +123,7 @@ def reduce_reward(rw: Reward) -> tuple[Any, ...]:
     (defined inside a function, lambdas) raise ``TypeError`` at pickling time,
     not in the worker.
     """
-    from ._registry import registry
+    from ..registry._registry import registry
 
     changed = {k: v for k, v in rw.options.items() if rw.option_defaults.get(k) != v}
     if registry.portable_by_name(rw):
@@ -151,7 +151,7 @@ def reduce_reward(rw: Reward) -> tuple[Any, ...]:
 
 
 def _attribute_path(mod: ModuleType, rw: Reward, qualname: str) -> str:
-    from ._reward import Reward
+    from ..contract._reward import Reward
 
     obj: Any = mod
     for part in qualname.split("."):
@@ -169,7 +169,7 @@ def _attribute_path(mod: ModuleType, rw: Reward, qualname: str) -> str:
 
 
 def _rebuild_registered(name: str, options: dict[str, Any]) -> Reward:
-    from ._registry import get
+    from ..registry._registry import get
 
     return get(name, **options)
 
@@ -182,7 +182,7 @@ def _rebuild_attribute(
     name: str,
     meta: dict[str, Any] | None = None,
 ) -> Reward:
-    from ._reward import Reward
+    from ..contract._reward import Reward
 
     mod = _import_module(module, source)
     obj: Any = mod

@@ -31,12 +31,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, TypeAlias
 
-from ._compose import Composite, WeightedSum
-from ._errors import RewardSpecError
-from ._formula import FORMULA_FUNCTIONS, MAX_FORMULA_CHARS, parse_formula
+from ..compose._compose import Composite, WeightedSum
+from ..compose._formula import FORMULA_FUNCTIONS, MAX_FORMULA_CHARS, parse_formula
+from ..contract._errors import RewardSpecError
+from ..contract._reward import Reward
+from ..registry._registry import get
 from ._refs import load_file_module, parse_reference
-from ._registry import get
-from ._reward import Reward
 
 __all__ = ["Reference", "ResolvedReward", "resolve", "resolve_reference", "split_weight"]
 

@@ -24,9 +24,9 @@ import math
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, Union
 
+from ..contract._outcome import Outcome, Status
+from ..contract._reward import Reward
 from ._combine import FAILED, weighted_total
-from ._outcome import Outcome, Status
-from ._reward import Reward
 
 __all__ = [
     "Composite",
@@ -537,7 +537,7 @@ class Route(Composite):
         return (self.by,) + tuple(c for c in super().required_columns if c != self.by)
 
     def bind(self, columns: Collection[str], *, where: str | None = None) -> None:
-        from ._errors import MissingColumnError
+        from ..contract._errors import MissingColumnError
 
         if self.by not in columns:
             raise MissingColumnError(
