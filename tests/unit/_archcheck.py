@@ -10,6 +10,8 @@ What counts as an arrow ``A -> B`` (B a module of the checked package):
 * a string constant that is exactly a module name or ``module:attribute``
   (``importlib.import_module("B")``, ``"B:fn"`` handed to a loader,
   ``find_spec("B")``): a string import is still an import;
+* ``import_module(f"{__name__}.{x}")``: an arrow to every direct submodule of
+  the package (the checker cannot know ``x``, so it assumes the worst);
 * an entry point ``name = "B:attr"`` in group ``G`` of ``pyproject.toml``: the
   plugin ``B`` plugs into whoever owns ``G`` (arrow ``B -> owner(G)``).
 
@@ -42,7 +44,7 @@ class Arrow:
     source: str
     target: str
     when: str  # "top" | "lazy" | "typing"
-    how: str  # "import" | "string" | "entry-point"
+    how: str  # "import" | "string" | "dynamic" | "entry-point"
     line: int
 
     def __str__(self) -> str:
@@ -114,6 +116,22 @@ def module_arrows(name: str, path: Path, modules: Iterable[str]) -> list[Arrow]:
                 add(
                     sub if sub in known else _longest_known(mod, known), when, "import", node.lineno
                 )
+        elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.JoinedStr):
+            # import_module(f"{__name__}.{x}"): any direct submodule of this package
+            func = node.func
+            called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            parts = node.args[0].values
+            if called in ("import_module", "__import__") and parts:
+                head = parts[0]
+                if (
+                    isinstance(head, ast.FormattedValue)
+                    and isinstance(head.value, ast.Name)
+                    and head.value.id in ("__name__", "__package__")
+                ):
+                    pkg = name if head.value.id == "__name__" else ".".join(package)
+                    for mod in sorted(known):
+                        if mod.startswith(pkg + ".") and "." not in mod[len(pkg) + 1 :]:
+                            add(mod, when, "dynamic", node.lineno)
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
             text = node.value
             if id(node) not in docstrings and _MODULE_STRING.match(text):
