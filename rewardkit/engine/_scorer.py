@@ -36,9 +36,10 @@ from types import TracebackType
 from typing import Any, Literal
 
 from ..compose._compose import Composite, _needed, _staged
+from ..contract._call import CompletionViews
 from ..contract._errors import RewardDefinitionError
 from ..contract._outcome import Outcome
-from ..contract._reward import CompletionViews, Reward
+from ..contract._reward import Reward
 from ..references._resolve import resolve_reference
 from ._backends import make_executor
 from ._cache import ResultCache, fingerprint, project, reads, row_key

@@ -24,7 +24,8 @@ import pluggy
 
 from .. import hookspecs
 from ..contract._errors import DuplicateRewardError, UnknownRewardError
-from ..contract._reward import Reward, iter_rewards, marked_rewards
+from ..contract._marks import marked_rewards
+from ..contract._reward import Reward, iter_rewards
 
 __all__ = ["available", "get", "register", "registry"]
 
