@@ -124,6 +124,32 @@ def test_the_contract_is_the_bottom_of_the_core() -> None:
     assert not bad, "\n".join(map(str, bad))
 
 
+#: Reading reference or formula text is the resolver's job (rewardkit.resolve).
+RESOLVER_INTERNALS = {"parse_formula", "parse_reference", "resolve_reference"}
+
+
+def test_faces_resolve_references_only_through_the_resolver() -> None:
+    """A face that parses reference text itself would grow its own rules and errors again."""
+    import ast
+
+    modules, _ = _graph()
+    bad = []
+    for name, path in modules.items():
+        if layer_of(name) == "core" or layer_of(name) == "sandbox":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            used = set()
+            if isinstance(node, ast.ImportFrom):
+                used = {a.name for a in node.names}
+            elif isinstance(node, ast.Attribute):
+                used = {node.attr}
+            for hit in used & RESOLVER_INTERNALS:
+                # the CLI's `show` names exactly one reward: the resolver's one-reward form
+                if (name, hit) != ("rewardkit.cli._app", "resolve_reference"):
+                    bad.append(f"{name}:{node.lineno} uses {hit}")
+    assert not bad, "\n".join(bad)
+
+
 def test_declared_deferred_arrows_exist() -> None:
     """A stale DEFERRED entry would silently allow a future loop: keep the list exact."""
     _, arrows = _graph()
