@@ -564,7 +564,7 @@ def build_reward_objects(cfg: Mapping[str, Any]) -> list[tuple[str, Any, float]]
     out = []
     for item in cfg.get("rewards") or []:
         name, formula = str(item["name"]), str(item["formula"])
-        out.append((name, rk.parse_formula(formula, name=name), float(item.get("weight", 1.0))))
+        out.append((name, rk.resolve(formula, name=name).reward, float(item.get("weight", 1.0))))
     if not out:
         raise ConfigError("the config lists no rewards")
     return out

@@ -16,8 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ._completion import Completion
-from ._compose import (
+from .compose._compose import (
     Composite,
     clip,
     gate,
@@ -29,7 +28,9 @@ from ._compose import (
     weighted,
     when,
 )
-from ._errors import (
+from .compose._formula import parse_formula
+from .contract._completion import Completion
+from .contract._errors import (
     DuplicateRewardError,
     FormulaError,
     MissingColumnError,
@@ -38,11 +39,11 @@ from ._errors import (
     RewardSpecError,
     UnknownRewardError,
 )
-from ._formula import parse_formula
-from ._outcome import Outcome, Status
-from ._refs import resolve_reference
-from ._registry import available, get, register
-from ._reward import Reward, reward
+from .contract._outcome import Outcome, Status
+from .contract._policy import OutcomePolicy
+from .contract._reward import Reward, reward
+from .references._resolve import ResolvedReward, resolve, resolve_reference
+from .registry._registry import available, get, register
 
 if TYPE_CHECKING:
     from ._passk import pass_at_k
@@ -50,7 +51,7 @@ if TYPE_CHECKING:
     from .audit import audit
     from .engine import RewardStats, Scorer, score
 
-__version__ = "0.1.0"
+from ._version import __version__ as __version__
 
 # The engine and the audit pull in multiprocessing machinery; load them on first use
 # so that ``import rewardkit`` stays cheap.
@@ -83,7 +84,9 @@ __all__ = [
     "FormulaError",
     "MissingColumnError",
     "Outcome",
+    "OutcomePolicy",
     "Reward",
+    "ResolvedReward",
     "RewardDefinitionError",
     "RewardStats",
     "RewardSpecError",
@@ -102,6 +105,7 @@ __all__ = [
     "pass_at_k",
     "provenance",
     "register",
+    "resolve",
     "resolve_reference",
     "reward",
     "route",

@@ -25,8 +25,8 @@ import weakref
 from collections.abc import Mapping
 from typing import Any
 
-from ._compose import Composite
-from ._reward import Reward
+from .compose._compose import Composite
+from .contract._reward import Reward
 
 __all__ = ["PROVENANCE_KEY", "code_hash", "provenance", "stamp", "stamps_of"]
 
@@ -38,7 +38,7 @@ _MODULE_SOURCES: weakref.WeakKeyDictionary[Any, bytes] = weakref.WeakKeyDictiona
 
 
 def _rewardkit_version() -> str:
-    from . import __version__
+    from ._version import __version__
 
     return str(__version__)
 

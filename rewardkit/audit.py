@@ -34,9 +34,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from ._completion import prompt_text
-from ._outcome import Outcome, Status
-from ._reward import Reward
+from .contract._completion import prompt_text
+from .contract._outcome import Outcome, Status
+from .contract._reward import Reward
 
 __all__ = [
     "DEGENERATE_KINDS",
@@ -319,7 +319,7 @@ def audit(
     kept = [(i, r) for i, r in enumerate(data, 1) if _as_text(r.get("answer")).strip()]
     scorer: Any = None
     if score is None:
-        from .cli._engine import make_scorer
+        from .engine._factory import make_scorer
 
         scorer = make_scorer(list(rewards), workers=workers, timeout=timeout)
         score = scorer.score

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
-    from ._reward import Reward
+    from .contract._reward import Reward
 
 __all__ = ["PROJECT", "hookimpl", "hookspec", "rewardkit_rewards"]
 

@@ -69,7 +69,7 @@ def clean_errors(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from .._errors import RewardkitError
+        from ..contract._errors import RewardkitError
 
         try:
             return fn(*args, **kwargs)
@@ -279,7 +279,7 @@ def show(
     name: Annotated[str, typer.Argument(help="registered name, pkg.mod:fn or path.py:fn")],
 ) -> None:
     """Show one reward: columns it reads, options with defaults, range and its docstring."""
-    from .._refs import resolve_reference
+    from ..references._resolve import resolve_reference
     from ._render import reward_details
 
     _stdout().print(reward_details(resolve_reference(name)))
@@ -458,45 +458,39 @@ def doctor() -> None:
         raise typer.Exit(result)
 
 
-# -- optional sub-apps from other modules --------------------------------------------------
+# -- sub-commands plugged in by other faces --------------------------------------------------
+
+#: Entry-point group through which other faces (trainers, recipes, third parties) add
+#: commands: ``name = "module:attr"`` where ``attr`` is a ``typer.Typer`` (mounted as
+#: a sub-app) or a function (mounted as one command). The CLI never names them.
+COMMAND_GROUP = "rewardkit.cli"
 
 
-def _optional_module(name: str) -> Any:
-    """Import ``name`` if it exists; a broken optional module must not break the CLI."""
-    try:
-        if importlib.util.find_spec(name) is None:
-            return None
-        return importlib.import_module(name)
-    except Exception as exc:  # pragma: no cover - depends on other modules' state
-        if os.environ.get("REWARDKIT_TRACEBACK"):
-            raise
-        sys.stderr.write(f"warning: {name} could not be loaded ({type(exc).__name__}: {exc})\n")
-        return None
+def _attach_plugins() -> None:
+    from importlib import metadata
+
+    seen: set[str] = set()
+    for ep in metadata.entry_points(group=COMMAND_GROUP):
+        if ep.name in seen:  # the same distribution seen twice on sys.path
+            continue
+        seen.add(ep.name)
+        try:
+            obj = ep.load()
+        except Exception as exc:  # a broken optional face must not break the CLI
+            if os.environ.get("REWARDKIT_TRACEBACK"):
+                raise
+            sys.stderr.write(
+                f"warning: command {ep.name!r} ({ep.value}) could not be loaded "
+                f"({type(exc).__name__}: {exc})\n"
+            )
+            continue
+        if isinstance(obj, typer.Typer):
+            app.add_typer(obj, name=ep.name)
+        elif callable(obj):
+            app.command(ep.name)(clean_errors(obj))
 
 
-def _attach_optional() -> None:
-    recipes = _optional_module("rewardkit.recipes_cli")
-    sub = getattr(recipes, "app", None) if recipes is not None else None
-    if isinstance(sub, typer.Typer):
-        app.add_typer(sub, name="recipe")
-    if importlib.util.find_spec("rewardkit.trainers") is None:
-        return
-    axolotl = _optional_module("rewardkit.trainers.axolotl")
-    if axolotl is None:
-        return
-    for attr in ("cli_app", "app"):
-        sub = getattr(axolotl, attr, None)
-        if isinstance(sub, typer.Typer):
-            app.add_typer(sub, name="axolotl-config")
-            return
-    for attr in ("axolotl_config_command", "axolotl_config_cli", "config_command"):
-        fn = getattr(axolotl, attr, None)
-        if callable(fn):
-            app.command("axolotl-config")(clean_errors(fn))
-            return
-
-
-_attach_optional()
+_attach_plugins()
 
 
 def main(argv: list[str] | None = None) -> None:

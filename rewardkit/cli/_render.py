@@ -10,7 +10,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from .._reward import Reward
+from ..contract._reward import Reward
 
 if TYPE_CHECKING:
     from ..audit import AuditReport

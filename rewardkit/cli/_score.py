@@ -13,7 +13,6 @@ from __future__ import annotations
 import itertools
 import math
 import os
-import re
 import sys
 import time
 from collections import Counter
@@ -21,12 +20,14 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .._compose import Composite, RewardLike, WeightedSum
-from .._errors import RewardSpecError
-from .._outcome import Outcome, Status
 from .._provenance import PROVENANCE_KEY, provenance
-from .._reward import Reward, iter_rewards
+from ..compose._combine import weighted_total
+from ..compose._compose import Composite, RewardLike, WeightedSum
+from ..contract._errors import RewardSpecError
+from ..contract._outcome import Outcome
+from ..contract._reward import Reward, iter_rewards
 from ..io import InputError, RecordSource, ResumableWriter, dumps_row, output_format, parse_maps
+from ..references._resolve import resolve, split_weight
 from ._engine import make_scorer
 
 __all__ = [
@@ -40,16 +41,6 @@ __all__ = [
     "split_weight",
 ]
 
-_WEIGHT_RE = re.compile(r"^(?P<ref>.*[^=\s])\s*=\s*(?P<w>[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?)$")
-
-
-def split_weight(spec: str) -> tuple[str, float]:
-    """Split ``NAME[=WEIGHT]``; an ``=`` inside ``name(opt=v)`` belongs to the options."""
-    m = _WEIGHT_RE.match(spec.strip())
-    if m and m.group("ref").count("(") == m.group("ref").count(")"):
-        return m.group("ref"), float(m.group("w"))
-    return spec.strip(), 1.0
-
 
 def import_rewards(targets: Sequence[str]) -> dict[str, Reward]:
     """Import files or modules named by ``--import`` and return their rewards by name.
@@ -58,7 +49,7 @@ def import_rewards(targets: Sequence[str]) -> dict[str, Reward]:
     """
     import importlib
 
-    from .._refs import load_file_module
+    from ..references._refs import load_file_module
 
     found: dict[str, Reward] = {}
     for target in targets:
@@ -100,27 +91,16 @@ def plan_rewards(
     Raises:
         RewardSpecError, UnknownRewardError, FormulaError: naming the bad reference.
     """
-    from .._formula import parse_formula
-    from .._refs import resolve_reference
-
     extra = import_rewards(imports)
     terms: list[tuple[float, Reward]] = []
     for spec in specs:
-        ref, weight = split_weight(spec)
-        target = ref.split("(", 1)[0]
-        if target in extra and ":" not in target:
-            rw = extra[target]
-            opts = ref[len(target) :]
-            if opts:
-                from .._refs import parse_reference
-
-                rw = rw.configure(**parse_reference(ref)[1])
-        else:
-            rw = resolve_reference(ref)
-        terms.append((weight, rw))
+        ref = resolve(spec, rewards=extra, weighted=True)
+        if not isinstance(ref.reward, Reward):  # -r names one reward, never a formula
+            raise RewardSpecError(spec, "-r takes one reward; give a formula with --formula")
+        terms.append((ref.weight, ref.reward))
     total: RewardLike | None = None
     if formula:
-        total = parse_formula(formula, rewards=extra or None)
+        total = resolve(formula, rewards=extra or None).reward
     elif terms:
         total = WeightedSum(terms)
     if total is None:
@@ -224,7 +204,7 @@ class ScoreSummary:
 
 def _fingerprint(opts: ScoreOptions, plan: RewardPlan, fmt: str) -> dict[str, Any]:
     st = os.stat(opts.input)
-    from .. import __version__
+    from .._version import __version__
 
     return {
         "rewardkit": __version__,
@@ -602,28 +582,18 @@ def _linear_terms(total: RewardLike) -> list[tuple[float, str]] | None:
     return None
 
 
-_BAD = (Status.ERROR, Status.TIMEOUT)
-
-
 def _linear_total(
     terms: list[tuple[float, str]], bias: float, outs: Mapping[str, Outcome]
 ) -> tuple[float | None, str]:
-    """``WeightedSum.combine`` for plain-reward terms, without building Outcomes and term dicts.
+    """:func:`rewardkit.compose._combine.weighted_total` for plain-reward terms, without term dicts.
 
     Same rules and the same float summation order: a timed-out or errored term
     makes the total that status; not-applicable terms are left out; no term at
     all gives not_applicable. Scoring 100,000 rows spends more time in the
     generic combine than in cheap format rewards, hence this path.
     """
-    total, used = bias, 0
-    for w, key in terms:
-        o = outs[key]
-        if o.status in _BAD:
-            return None, o.status.value
-        if o.score is not None:
-            total += w * o.score
-            used += 1
-    return (total, "ok") if used else (None, "not_applicable")
+    total, status, _ = weighted_total([(w, outs[key]) for w, key in terms], bias)
+    return total, status.value
 
 
 def _account(

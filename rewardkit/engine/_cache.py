@@ -21,8 +21,8 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
-from .._outcome import Outcome, Status
-from .._reward import Reward
+from ..contract._outcome import Outcome, Status
+from ..contract._reward import Reward
 
 __all__ = ["ResultCache", "fingerprint", "project"]
 

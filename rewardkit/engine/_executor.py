@@ -28,8 +28,8 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-from .._outcome import Outcome
-from .._reward import Reward
+from ..contract._outcome import Outcome
+from ..contract._reward import Reward
 
 __all__ = ["Executor", "ExecutorConfig", "Task", "TaskResult"]
 

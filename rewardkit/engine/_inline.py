@@ -11,8 +11,8 @@ from __future__ import annotations
 import time
 from concurrent.futures import Future
 
-from .._outcome import Outcome
-from .._reward import CompletionViews
+from ..contract._call import CompletionViews
+from ..contract._outcome import Outcome
 from ._executor import Task, TaskResult
 
 __all__ = ["InlineExecutor", "run_inline", "run_inline_timed"]

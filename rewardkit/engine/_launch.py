@@ -4,7 +4,7 @@ A worker is ``python -c <boot>``: a new interpreter that puts the caller's
 ``sys.path`` in place, imports :mod:`rewardkit.engine._worker` and runs it. Nothing
 of the caller is copied (no fork of a large trainer, no lock held by another
 thread), and the caller's ``__main__`` is never imported: rewards are rebuilt by
-reference (:mod:`rewardkit._refs`), and one defined in the caller's script is
+reference (:mod:`rewardkit.references._refs`), and one defined in the caller's script is
 loaded from its file under a private name, so a script without an
 ``if __name__ == "__main__"`` guard is not re-run by every worker.
 

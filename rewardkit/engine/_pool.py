@@ -44,8 +44,8 @@ from concurrent.futures import Future
 from multiprocessing.connection import wait
 from typing import Any
 
-from .._outcome import Outcome
-from .._reward import Reward
+from ..contract._outcome import Outcome
+from ..contract._reward import Reward
 from ._executor import ExecutorConfig, Task, TaskResult, reward_blob
 from ._launch import Worker
 from ._worker import SEQ_LIMIT, decode_progress, unpack

@@ -49,8 +49,8 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
-from .._outcome import Outcome
-from .._reward import Reward
+from ..contract._outcome import Outcome
+from ..contract._reward import Reward
 from ._executor import ExecutorConfig, Task, TaskResult, reward_blob
 
 __all__ = ["MAX_ATTEMPTS", "RayExecutor", "plan_shares"]

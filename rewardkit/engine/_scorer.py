@@ -35,11 +35,12 @@ from operator import attrgetter
 from types import TracebackType
 from typing import Any, Literal
 
-from .._compose import Composite, _needed, _staged
-from .._errors import RewardDefinitionError
-from .._outcome import Outcome
-from .._refs import resolve_reference
-from .._reward import CompletionViews, Reward
+from ..compose._compose import Composite, _needed, _staged
+from ..contract._call import CompletionViews
+from ..contract._errors import RewardDefinitionError
+from ..contract._outcome import Outcome
+from ..contract._reward import Reward
+from ..references._resolve import resolve_reference
 from ._backends import make_executor
 from ._cache import ResultCache, fingerprint, project, reads, row_key
 from ._executor import Executor, ExecutorConfig, Task, TaskResult

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from itertools import repeat
 from typing import Any
 
-from .._outcome import Status
+from ..contract._outcome import Status
 
 __all__ = ["RewardStats", "StatsBook"]
 

@@ -38,8 +38,8 @@ from collections.abc import Mapping, Sequence
 from multiprocessing.connection import Connection
 from typing import Any
 
-from .._outcome import Outcome, Status
-from .._reward import Reward
+from ..contract._outcome import Outcome, Status
+from ..contract._reward import Reward
 
 __all__ = [
     "FLUSH_S",
@@ -83,13 +83,13 @@ class _RefUnpickler(pickle.Unpickler):
     """
 
     def find_class(self, module: str, name: str) -> Any:
-        if module == "rewardkit._refs" and name == "_rebuild_attribute":
+        if module == "rewardkit.references._refs" and name == "_rebuild_attribute":
             return _rebuild_attribute_here
         return super().find_class(module, name)
 
 
 def _rebuild_attribute_here(module: str, qualname: str, source: str | None, *rest: Any) -> Any:
-    from .._refs import _rebuild_attribute, load_file_module
+    from ..references._refs import _rebuild_attribute, load_file_module
 
     if module in ("__main__", "__mp_main__") and source:
         # Import the caller's script by path under a private name: its main block

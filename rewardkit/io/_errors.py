@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .._errors import RewardkitError
+from ..contract._errors import RewardkitError
 
 __all__ = ["InputError", "ResumeError"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import collections
 import re
 
-from .._completion import MAX_COMPLETION_CHARS
+from ..contract._completion import MAX_COMPLETION_CHARS
 from ._xml import extract_tag
 
 __all__ = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .._completion import MAX_COMPLETION_CHARS, _split_reasoning
+from ..contract._completion import MAX_COMPLETION_CHARS, _split_reasoning
 
 __all__ = ["TagMatch", "count_blocks", "extract_tag", "find_blocks", "strip_reasoning"]
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import importlib
 
-from .._reward import Reward, iter_rewards
+from ..contract._reward import Reward, iter_rewards
 from ..hookspecs import hookimpl
 
-#: One module per family of rewards.
+#: One module per family of rewards: the explicit list the registry collects from
+#: (decorating a reward only marks it; being listed here makes it a built-in).
 BUILTIN_MODULES = ("format", "text", "length", "math", "code")
 
 

@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from .._completion import Completion
-from .._outcome import Outcome
-from .._reward import reward
+from ..contract._completion import Completion
+from ..contract._outcome import Outcome
+from ..contract._reward import reward
 from ..parsers import extract_code_blocks
 
 __all__ = ["code_tests", "extract_code"]
@@ -58,7 +58,7 @@ def _score_one(
     max_tests: int | None,
     float_tolerance: float | None,
 ) -> Outcome:
-    from ..sandbox import LanguageUnavailableError, SandboxError, Status, TestFormatError
+    from ..sandbox import LanguageUnavailableError, SandboxError, TestFormatError, TestVerdict
     from ..sandbox.ray_pool import selected_pool  # REWARDKIT_SANDBOX_RAY routes to Ray actors
 
     if tests is None or (isinstance(tests, list | tuple | dict | str) and not tests):
@@ -94,9 +94,9 @@ def _score_one(
         "total": result.total,
         "wall_s": round(result.usage.wall_s, 4),
     }
-    if result.status is Status.INFRA_ERROR:
+    if result.status is TestVerdict.INFRA_ERROR:
         return Outcome.error(f"sandbox infrastructure error: {result.detail}", **extras)
-    score = result.fraction if partial_credit else float(result.status is Status.PASS)
+    score = result.fraction if partial_credit else float(result.status is TestVerdict.PASS)
     reason = f"passed {result.passed}/{result.total}"
     if result.first_failure is not None:
         failure = result.first_failure

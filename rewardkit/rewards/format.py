@@ -9,9 +9,9 @@ from __future__ import annotations
 import functools
 from typing import Literal
 
-from .._completion import Completion
-from .._outcome import Outcome
-from .._reward import reward
+from ..contract._completion import Completion
+from ..contract._outcome import Outcome
+from ..contract._reward import reward
 
 __all__ = ["tag_count", "think_format", "xml_count", "xml_format"]
 

@@ -10,9 +10,9 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from .._completion import Completion
-from .._outcome import Outcome, Status
-from .._reward import reward
+from ..contract._completion import Completion
+from ..contract._outcome import Outcome, Status
+from ..contract._reward import reward
 
 __all__ = ["cosine_length", "length_penalty", "repetition_penalty", "soft_overlong", "unique_chars"]
 
@@ -97,7 +97,7 @@ def cosine_length(
         ...     {"completion": "<answer>4</answer>", "answer": "4", "completion_ids": []}).score
         1.0
     """
-    from .._registry import get
+    from ..registry._registry import get
 
     for bound in (min_value_wrong, max_value_wrong, min_value_correct, max_value_correct):
         if not -1.0 <= bound <= 1.0:

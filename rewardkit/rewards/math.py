@@ -45,9 +45,9 @@ import itertools
 import re
 from typing import Any, Literal
 
-from .._completion import Completion, _scan_reasoning, prompt_text
-from .._outcome import Outcome
-from .._reward import reward
+from ..contract._completion import Completion, _scan_reasoning, prompt_text
+from ..contract._outcome import Outcome
+from ..contract._reward import reward
 from ..parsers._answers import (
     extract_answer_is,
     extract_boxed,

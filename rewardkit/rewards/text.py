@@ -13,9 +13,9 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any, Literal
 
-from .._completion import Completion
-from .._outcome import Outcome
-from .._reward import reward
+from ..contract._completion import Completion
+from ..contract._outcome import Outcome
+from ..contract._reward import reward
 from ..parsers import extract_answer_is, extract_tag
 
 __all__ = ["exact_match", "f1", "normalize_answer"]

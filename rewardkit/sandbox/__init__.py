@@ -16,7 +16,7 @@ from ._errors import (
 from ._limits import Limits
 from ._pool import DEFAULT_PREIMPORT, SandboxPool, default_pool, shutdown_default_pool
 from ._probe import choose_tier, probe
-from ._result import ExecResult, Failure, RunResult, Status, TestResult, Usage
+from ._result import ExecResult, Failure, RunResult, Status, TestResult, TestVerdict, Usage
 
 __all__ = [
     "DEFAULT_PREIMPORT",
@@ -29,6 +29,7 @@ __all__ = [
     "SandboxPool",
     "SandboxUnavailableError",
     "Status",
+    "TestVerdict",
     "TestFormatError",
     "TestResult",
     "Usage",

@@ -7,8 +7,8 @@ import enum
 from dataclasses import dataclass, field
 
 
-class Status(str, enum.Enum):
-    """What happened to a test or a whole suite."""
+class TestVerdict(str, enum.Enum):
+    """What happened to a test or a whole suite (not :class:`rewardkit.Status`, a reward's)."""
 
     PASS = "pass"
     FAIL = "fail"
@@ -20,6 +20,10 @@ class Status(str, enum.Enum):
 
     def __str__(self) -> str:
         return self.value
+
+
+#: The name this enum had before rewardkit.Status became the only ``Status``.
+Status = TestVerdict
 
 
 @dataclass(frozen=True)

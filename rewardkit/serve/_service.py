@@ -15,10 +15,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .._compose import Composite
-from .._outcome import Outcome
 from .._provenance import PROVENANCE_KEY, provenance
-from .._reward import Reward
+from ..compose._compose import Composite
+from ..contract._outcome import Outcome
+from ..contract._reward import Reward
 from ._metrics import Metrics
 
 __all__ = ["RewardService", "Scored"]

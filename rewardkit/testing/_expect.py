@@ -26,9 +26,9 @@ import reprlib
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol, final, runtime_checkable
 
-from .._outcome import Outcome, Status
-from .._refs import resolve_reference
-from .._reward import Reward
+from ..contract._outcome import Outcome, Status
+from ..contract._reward import Reward
+from ..references._resolve import resolve
 
 __all__ = ["Check", "Expectation", "RewardAssertionError", "expect"]
 
@@ -79,10 +79,8 @@ class RewardAssertionError(AssertionError):
 
 def _as_scorable(target: Any, options: Mapping[str, Any]) -> Scorable:
     """Turn a name, reference, Reward, Composite or plain function into something scorable."""
-    if isinstance(target, str):
-        rw: Any = resolve_reference(target)
-    elif isinstance(target, Reward):
-        rw = target
+    if isinstance(target, Reward):
+        rw: Any = target
     elif isinstance(target, Scorable):
         if options:
             raise TypeError(
@@ -90,9 +88,11 @@ def _as_scorable(target: Any, options: Mapping[str, Any]) -> Scorable:
                 "configure the leaves before combining them"
             )
         return target
-    elif callable(target):
-        # A plain function: wrap without registering it (tests must not pollute the registry).
-        rw = Reward(target)
+    elif isinstance(target, str) or callable(target):
+        # one resolver for every face; a plain function is wrapped, never registered
+        rw = resolve(target).reward
+        if not isinstance(rw, Reward):  # a formula
+            return _as_scorable(rw, options)
     else:
         raise TypeError(
             f"expect() takes a reward name, a reference such as 'xml_format(mode=strict)', a "

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from .._outcome import Outcome
+from ..contract._outcome import Outcome
 from ._expect import Scorable, _as_scorable, _pick, truncate
 
 __all__ = ["SnapshotMismatchError", "SnapshotResult", "score_rows", "snapshot"]

@@ -23,9 +23,9 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .._compose import Composite, WeightedSum
-from .._outcome import Outcome, Status
-from .._reward import Reward
+from ..compose._compose import Composite, WeightedSum
+from ..contract._outcome import Outcome, Status
+from ..contract._reward import Reward
 
 __all__ = [
     "RANGE_RATIO",

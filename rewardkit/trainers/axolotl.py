@@ -410,7 +410,7 @@ def write_axolotl_config(
     Raises:
         ValueError: impossible layouts or batch sizes, or mismatched weights.
     """
-    from .._registry import registry
+    from ..registry._registry import registry
 
     if gpus < 1:
         raise ValueError(f"gpus must be at least 1, got {gpus}")

@@ -47,7 +47,7 @@ class RewardDependencyError(ImportError):
 
 def names() -> list[str]:
     """Registered reward names available as attributes of this module."""
-    from .._registry import registry
+    from ..registry._registry import registry
 
     try:
         return registry.names()
@@ -59,8 +59,8 @@ def names() -> list[str]:
 
 
 def _build(name: str) -> Any:
-    from .._errors import UnknownRewardError
-    from .._registry import get
+    from ..contract._errors import UnknownRewardError
+    from ..registry._registry import get
     from .trl import to_trl
 
     try:

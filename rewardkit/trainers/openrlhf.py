@@ -32,9 +32,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 # Absolute imports: OpenRLHF loads this file by path (spec_from_file_location).
-from rewardkit._outcome import Status
+from rewardkit.contract._outcome import Status
+from rewardkit.contract._policy import OutcomePolicy, Policy
 from rewardkit.trainers._lazy import LazyScorer
-from rewardkit.trainers.trl import OutcomePolicy, Policy, RewardInput, resolve
+from rewardkit.trainers.trl import RewardInput, resolve
 
 __all__ = ["DEFAULT_STRIP", "OpenRLHFReward", "make_reward_func", "reward_func"]
 

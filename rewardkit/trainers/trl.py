@@ -59,7 +59,6 @@ from __future__ import annotations
 
 import asyncio
 import importlib.metadata
-import math
 import re
 import threading
 import time
@@ -67,14 +66,17 @@ import weakref
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
-from .._compose import Composite, WeightedSum
-from .._formula import parse_formula
-from .._outcome import Outcome, Status
 from .._provenance import stamp
-from .._refs import resolve_reference
-from .._reward import Reward
+from ..compose._compose import Composite, WeightedSum
+from ..contract._outcome import Outcome, Status
+from ..contract._policy import (
+    OutcomePolicy,
+    Policy,
+)  # the policy lives in the core; kept importable here
+from ..contract._reward import Reward
+from ..references._resolve import resolve as _resolve
 from . import _lint
 
 if TYPE_CHECKING:
@@ -92,8 +94,6 @@ __all__ = [
 
 RewardLike: TypeAlias = Reward | Composite
 RewardInput: TypeAlias = Reward | Composite | str | Callable[..., Any]
-#: What a non-``ok`` status maps to: a float, ``None``, the outcome's score, or the reward's minimum.
-Policy: TypeAlias = float | None | Literal["score", "min"]
 
 #: Keyword arguments TRL adds next to the dataset columns; never treated as columns.
 TRAINER_KWARGS = frozenset({"trainer_state", "log_extra", "log_metric", "environments"})
@@ -124,67 +124,15 @@ class _ScorerLike(Protocol):
 # -- policy ---------------------------------------------------------------------------------
 
 
-def _check_policy(option: str, value: Any) -> Policy:
-    if value is None or value in ("score", "min"):
-        return value  # type: ignore[no-any-return]
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
-        return float(value)
-    raise ValueError(
-        f"{value!r} is not a valid {option}; valid ones are a finite float, None, 'score' "
-        "(the outcome's own score) or 'min' (the reward's declared minimum)"
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class OutcomePolicy:
-    """How outcomes become the numbers a trainer sees (see the module docstring)."""
-
-    on_error: Policy = None
-    on_timeout: Policy = None
-    on_unparseable: Policy = "score"
-
-    def __post_init__(self) -> None:
-        for option in ("on_error", "on_timeout", "on_unparseable"):
-            object.__setattr__(self, option, _check_policy(option, getattr(self, option)))
-
-    def value(self, outcome: Outcome, rng: tuple[float | None, float | None]) -> float | None:
-        """The number for ``outcome`` (``rng``: the reward's declared range, for ``'min'``)."""
-        status = outcome.status
-        if status is Status.OK:
-            return outcome.score
-        if status is Status.NOT_APPLICABLE:
-            return None
-        if status is Status.UNPARSEABLE:
-            rule = self.on_unparseable
-        elif status is Status.TIMEOUT:
-            rule = self.on_timeout
-        else:
-            rule = self.on_error
-        if rule == "score":
-            return outcome.score
-        if rule == "min":
-            return rng[0]
-        return rule
-
-
 # -- resolving what the user passed ------------------------------------------------------------
 
 
 def resolve(item: RewardInput) -> RewardLike:
-    """Turn a name, reference, formula, function or reward into a Reward or Composite."""
-    if isinstance(item, (Reward, Composite)):
-        return item
-    if isinstance(item, str):
-        target = item.split("(", 1)[0]
-        if ":" in target:
-            return resolve_reference(item)
-        return parse_formula(item)
-    if callable(item):
-        return Reward(item)
-    raise TypeError(
-        f"expected a reward, a reward name, a formula or a function, got {type(item).__name__} "
-        f"{item!r}"
-    )
+    """Turn a name, reference, formula, function or reward into a Reward or Composite.
+
+    A thin alias of :func:`rewardkit.resolve` (one resolver, one set of errors).
+    """
+    return _resolve(item).reward
 
 
 def _clean_name(text: str) -> str:

@@ -38,10 +38,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 # Absolute imports: verl loads this file by path (spec_from_file_location), outside the package.
-from rewardkit._compose import Composite, route
-from rewardkit._outcome import Outcome, Status
+from rewardkit.compose._compose import Composite, route
+from rewardkit.contract._outcome import Outcome, Status
+from rewardkit.contract._policy import OutcomePolicy, Policy
 from rewardkit.trainers._lazy import LazyScorer
-from rewardkit.trainers.trl import OutcomePolicy, Policy, RewardInput, RewardLike, resolve
+from rewardkit.trainers.trl import RewardInput, RewardLike, resolve
 
 __all__ = ["VerlScorer", "compute_score", "compute_score_batch"]
 

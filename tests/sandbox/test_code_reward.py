@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rewardkit._outcome import Status
+from rewardkit.contract._outcome import Status
 from rewardkit.rewards.code import code_tests, extract_code
 from rewardkit.sandbox import probe
 

@@ -168,7 +168,7 @@ def test_tests_must_be_stdio(pool: SandboxPool) -> None:
 
 
 def test_missing_compiler_fails_closed(pool: SandboxPool, monkeypatch: pytest.MonkeyPatch) -> None:
-    from rewardkit._outcome import Status as OutcomeStatus
+    from rewardkit.contract._outcome import Status as OutcomeStatus
     from rewardkit.rewards.code import code_tests
     from rewardkit.sandbox import _pool, ray_pool
 

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rewardkit._completion import MAX_COMPLETION_CHARS, Completion
+from rewardkit.contract._completion import MAX_COMPLETION_CHARS, Completion
 from rewardkit.testing import expect
 from rewardkit.testing import strategies as rks
 

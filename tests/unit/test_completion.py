@@ -7,7 +7,7 @@ import time
 import pytest
 
 from rewardkit import Completion
-from rewardkit._completion import MAX_COMPLETION_CHARS, prompt_text, to_text
+from rewardkit.contract._completion import MAX_COMPLETION_CHARS, prompt_text, to_text
 
 
 class TestShapes:

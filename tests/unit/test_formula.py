@@ -6,7 +6,7 @@ import pytest
 
 import rewardkit as rk
 from rewardkit import FormulaError, Reward, Status, parse_formula
-from rewardkit._compose import Composite
+from rewardkit.compose._compose import Composite
 
 ROW = {"completion": "<think>abc</think>The answer is 4", "answer": "4"}
 

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from rewardkit import Outcome
-from rewardkit._outcome import Status
+from rewardkit.contract._outcome import Status
 from rewardkit.parsers._mathequal import math_equivalent, parse_answer
 from rewardkit.rewards import math as math_rewards
 from rewardkit.rewards.math import int_answer, math_equal, number_match

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rewardkit._completion import MAX_COMPLETION_CHARS
+from rewardkit.contract._completion import MAX_COMPLETION_CHARS
 from rewardkit.parsers import (
     count_blocks,
     extract_answer_is,

@@ -11,8 +11,8 @@ import pytest
 
 import rewardkit as rk
 from rewardkit import DuplicateRewardError, Reward, UnknownRewardError, reward
-from rewardkit._registry import Registry
 from rewardkit.hookspecs import hookimpl
+from rewardkit.registry._registry import Registry
 
 BUILTINS = {
     "cosine_length",

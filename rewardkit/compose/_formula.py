@@ -19,6 +19,8 @@ import ast
 from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
 
+from ..contract._errors import FormulaError, RewardkitError, UnknownRewardError
+from ..contract._reward import Reward
 from ._compose import (
     Composite,
     RewardLike,
@@ -34,8 +36,6 @@ from ._compose import (
     scale,
     threshold,
 )
-from ._errors import FormulaError, RewardkitError, UnknownRewardError
-from ._reward import Reward
 
 __all__ = ["FORMULA_FUNCTIONS", "parse_formula"]
 
@@ -293,7 +293,7 @@ def parse_formula(
     if result.errors or result.code is None:
         raise FormulaError(text, "; ".join(result.errors) or "RestrictedPython refused it")
 
-    from ._registry import get
+    from ..registry._registry import get
 
     names: dict[str, Any] = {}
     for node in ast.walk(tree):

@@ -4,8 +4,9 @@ Discovery is lazy: nothing is imported until the first lookup, so
 ``import rewardkit`` stays cheap. Providers are the built-in module
 ``rewardkit.rewards``, every module named under the ``rewardkit`` entry-point
 group, and anything passed to :func:`register`. Rewards merely decorated with
-``@reward`` in user code are found by name too (latest definition of a function
-wins), but a name that two *different* definitions claim is an error that names
+``@reward`` in user code are found by name too: decorating only *marks* a reward
+(``rewardkit.contract._reward`` keeps the marks) and this registry collects the marks when
+it looks a name up (latest definition of a function wins), but a name that two *different* definitions claim is an error that names
 both, because names are metric keys.
 """
 
@@ -21,9 +22,10 @@ from typing import Any
 
 import pluggy
 
-from . import hookspecs
-from ._errors import DuplicateRewardError, UnknownRewardError
-from ._reward import Reward, iter_rewards
+from .. import hookspecs
+from ..contract._errors import DuplicateRewardError, UnknownRewardError
+from ..contract._marks import marked_rewards
+from ..contract._reward import Reward, iter_rewards
 
 __all__ = ["available", "get", "register", "registry"]
 
@@ -49,7 +51,10 @@ class _ModuleProvider:
 class Registry:
     """Name → :class:`Reward` lookup over every provider."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, user_marks: bool = False) -> None:
+        # user_marks: also find rewards merely decorated with @reward (the global registry)
+        self._user_marks = user_marks
+        self._marks_seen = -1
         self._lock = threading.RLock()
         self._pm: pluggy.PluginManager | None = None
         self._by_name: dict[str, Reward] = {}
@@ -67,7 +72,7 @@ class Registry:
             if self._pm is None:
                 pm = pluggy.PluginManager(hookspecs.PROJECT)
                 pm.add_hookspecs(hookspecs)
-                from . import rewards as builtin
+                from .. import rewards as builtin
 
                 pm.register(builtin, name=BUILTIN_PLUGIN)
                 self._load_entry_points(pm)
@@ -171,6 +176,15 @@ class Registry:
             plugin = self._origin.get(rw.name)
         return found is not None and found.fn is rw.fn and plugin in self._discoverable
 
+    def _collect_marks(self) -> None:
+        if not self._user_marks:
+            return
+        with self._lock:
+            version, marked = marked_rewards(self._marks_seen)
+            for rw in marked:
+                self.note_user(rw)
+            self._marks_seen = version
+
     def note_user(self, rw: Reward) -> None:
         ident = f"{getattr(rw.fn, '__module__', '?')}.{getattr(rw.fn, '__qualname__', '?')}"
         with self._lock:
@@ -184,6 +198,7 @@ class Registry:
             DuplicateRewardError: when two definitions claim the name.
         """
         self._manager()
+        self._collect_marks()
         with self._lock:
             found = self._by_name.get(name)
             users = [
@@ -204,12 +219,14 @@ class Registry:
 
     def names(self) -> list[str]:
         self._manager()
+        self._collect_marks()
         with self._lock:
             return sorted(set(self._by_name) | set(self._user))
 
     def available(self) -> list[Reward]:
         """Every registered reward (plugins, then user-defined), sorted by name."""
         self._manager()
+        self._collect_marks()
         out: dict[str, Reward] = dict(self._by_name)
         with self._lock:
             for name, defs in self._user.items():
@@ -229,7 +246,7 @@ def _as_plugin(obj: Any) -> Any:
     return wrapped
 
 
-registry = Registry()
+registry = Registry(user_marks=True)
 
 
 def get(name: str, **options: Any) -> Reward:
@@ -250,7 +267,3 @@ def available() -> list[Reward]:
 def register(obj: Any, name: str | None = None) -> None:
     """Register rewards under their names (a module, a plugin object, or Reward objects)."""
     registry.register(obj, name=name)
-
-
-def _note_user_reward(rw: Reward) -> None:
-    registry.note_user(rw)

@@ -8,6 +8,9 @@ formulas, the command line)::
     my_pkg.rewards:my_reward         an importable module attribute
     path/to/rewards.py:my_reward     a file, loaded without installing anything
 
+Resolving a reference to a reward is :mod:`rewardkit.references._resolve`'s job; this module
+only reads the syntax and pickles rewards as references.
+
 Rewards are sent to worker processes *by reference* (registry name or module
 attribute plus options), never by pickling code, so a spawned worker rebuilds
 exactly the same reward.
@@ -24,12 +27,12 @@ import sys
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from ._errors import RewardSpecError
+from ..contract._errors import RewardSpecError
 
 if TYPE_CHECKING:
-    from ._reward import Reward
+    from ..contract._reward import Reward
 
-__all__ = ["load_file_module", "parse_reference", "resolve_reference"]
+__all__ = ["load_file_module", "parse_reference"]
 
 
 def parse_reference(text: str) -> tuple[str, dict[str, Any]]:
@@ -107,42 +110,6 @@ def _import_module(module: str, source: str | None) -> ModuleType:
     return importlib.import_module(module)
 
 
-def resolve_reference(text: str) -> Reward:
-    """Resolve any reference form above to a (configured) :class:`Reward`."""
-    from ._registry import get
-    from ._reward import Reward
-
-    target, options = parse_reference(text)
-    if ":" not in target:
-        return get(target, **options)
-    where, _, attr = target.rpartition(":")
-    if where.endswith(".py") or os.sep in where or "/" in where:
-        module = load_file_module(where)
-    else:
-        try:
-            module = importlib.import_module(where)
-        except ImportError as exc:
-            raise RewardSpecError(text, f"cannot import module {where!r}: {exc}") from exc
-    obj: Any = module
-    for part in attr.split("."):
-        if not hasattr(obj, part):
-            names = sorted(n for n in vars(module) if isinstance(vars(module)[n], Reward))
-            raise RewardSpecError(
-                text,
-                f"{where!r} has no attribute {attr!r}; rewards there: {', '.join(names) or 'none'}",
-            )
-        obj = getattr(obj, part)
-    if not isinstance(obj, Reward):
-        if callable(obj):
-            from ._reward import Reward as _R
-
-            obj = _R(obj)
-        else:
-            raise RewardSpecError(text, f"{attr!r} is {type(obj).__name__}, not a reward")
-    result: Reward = obj.configure(**options) if options else obj
-    return result
-
-
 # -- pickling by reference -------------------------------------------------------
 
 
@@ -156,7 +123,7 @@ def reduce_reward(rw: Reward) -> tuple[Any, ...]:
     (defined inside a function, lambdas) raise ``TypeError`` at pickling time,
     not in the worker.
     """
-    from ._registry import registry
+    from ..registry._registry import registry
 
     changed = {k: v for k, v in rw.options.items() if rw.option_defaults.get(k) != v}
     if registry.portable_by_name(rw):
@@ -184,7 +151,7 @@ def reduce_reward(rw: Reward) -> tuple[Any, ...]:
 
 
 def _attribute_path(mod: ModuleType, rw: Reward, qualname: str) -> str:
-    from ._reward import Reward
+    from ..contract._reward import Reward
 
     obj: Any = mod
     for part in qualname.split("."):
@@ -202,7 +169,7 @@ def _attribute_path(mod: ModuleType, rw: Reward, qualname: str) -> str:
 
 
 def _rebuild_registered(name: str, options: dict[str, Any]) -> Reward:
-    from ._registry import get
+    from ..registry._registry import get
 
     return get(name, **options)
 
@@ -215,7 +182,7 @@ def _rebuild_attribute(
     name: str,
     meta: dict[str, Any] | None = None,
 ) -> Reward:
-    from ._reward import Reward
+    from ..contract._reward import Reward
 
     mod = _import_module(module, source)
     obj: Any = mod

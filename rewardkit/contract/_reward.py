@@ -25,15 +25,23 @@ from __future__ import annotations
 import asyncio
 import difflib
 import inspect
-import math
-import threading
 import typing
-from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
-from typing import Any, TypeAlias, TypeVar, overload
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from typing import Any, TypeVar, overload
 
+from ._call import (
+    _PLAIN_RETURNS,
+    CompletionViews,
+    _completion_of,
+    _exception_outcome,
+    _missing_outcome,
+    run_coroutine_blocking,
+)
 from ._completion import Completion
+from ._definition import _check_option_type, _check_range, _defined_at, _first_line
 from ._errors import MissingColumnError, RewardDefinitionError
-from ._outcome import Outcome, Status
+from ._marks import _mark
+from ._outcome import Outcome
 from ._validate import validate_batch, validate_one
 
 __all__ = ["Reward", "reward"]
@@ -287,44 +295,44 @@ class Reward:
 
     # -- arithmetic builds weighted sums (see rewardkit.compose) -----------------------
     def __add__(self, other: Any) -> Any:
-        from ._compose import _add
+        from ..compose._compose import _add
 
         return _add(self, other)
 
     def __radd__(self, other: Any) -> Any:
-        from ._compose import _add
+        from ..compose._compose import _add
 
         return _add(other, self)
 
     def __sub__(self, other: Any) -> Any:
-        from ._compose import _add, _neg
+        from ..compose._compose import _add, _neg
 
         return _add(self, _neg(other))
 
     def __rsub__(self, other: Any) -> Any:
-        from ._compose import _add, _neg
+        from ..compose._compose import _add, _neg
 
         return _add(other, _neg(self))
 
     def __mul__(self, k: Any) -> Any:
-        from ._compose import _mul
+        from ..compose._compose import _mul
 
         return _mul(self, k)
 
     __rmul__ = __mul__
 
     def __truediv__(self, k: Any) -> Any:
-        from ._compose import _mul, _number
+        from ..compose._compose import _mul, _number
 
         return _mul(self, 1.0 / _number(k))
 
     def __neg__(self) -> Any:
-        from ._compose import _mul
+        from ..compose._compose import _mul
 
         return _mul(self, -1.0)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        from ._refs import reduce_reward
+        from ..references._refs import reduce_reward
 
         return reduce_reward(self)
 
@@ -535,178 +543,6 @@ _K_COLUMN, _K_COMPLETION, _K_STATE, _K_ROW = 0, 1, 2, 3
 _NO_DEFAULT: Any = object()
 
 
-#: Completion views shared by the rewards of one batch: ``(id(raw), id(prompt))`` to
-#: ``(raw, prompt, view)``; holding ``raw`` and ``prompt`` keeps their ids unique.
-CompletionViews: TypeAlias = "dict[tuple[int, int], tuple[Any, Any, Completion]]"
-
-
-def _completion_of(row: Mapping[str, Any], views: CompletionViews | None) -> Completion:
-    """The :class:`Completion` view of ``row`` (shared through ``views`` when given)."""
-    raw = row["completion"]
-    prompt = row.get("prompt")
-    if views is None:
-        return Completion.from_raw(raw, prompt=prompt)
-    key = (id(raw), id(prompt))
-    hit = views.get(key)
-    if hit is not None and hit[0] is raw and hit[1] is prompt:
-        return hit[2]
-    view = Completion.from_raw(raw, prompt=prompt)
-    views[key] = (raw, prompt, view)
-    return view
-
-
-#: Return types that cannot be awaitable: skip the (comparatively slow) isawaitable check.
-_PLAIN_RETURNS = frozenset({float, int, bool, type(None), Outcome})
-
-
-def _exception_outcome(rw: Reward, exc: BaseException, index: int | None) -> Outcome:
-    where = f" on row {index}" if index is not None else ""
-    try:
-        text = str(exc)
-    except Exception:  # a broken __str__ must not take the batch down
-        text = "<unprintable exception>"
-    lines = text.strip().splitlines()
-    msg = lines[0][:300] if lines else ""
-    reason = f"reward {rw.key!r} raised {type(exc).__name__}{where}"
-    return Outcome(
-        None,
-        Status.ERROR,
-        f"{reason}: {msg}" if msg else reason,
-        {"exception": type(exc).__name__},
-    )
-
-
-def _missing_outcome(
-    rw: Reward, exc: KeyError, row: Mapping[str, Any], index: int | None
-) -> Outcome:
-    have = ", ".join(repr(k) for k in sorted(map(str, row))) or "no columns"
-    return Outcome.error(
-        f"reward {rw.key!r}: row {index if index is not None else '?'} has no column "
-        f"{exc.args[0]!r} (it has {have})",
-        missing=str(exc.args[0]),
-    )
-
-
-def run_coroutine_blocking(coro: Awaitable[Any]) -> Any:
-    """Run a coroutine to completion from sync code, even inside a running event loop.
-
-    With no loop in this thread, ``asyncio.run`` is used. Inside a running loop
-    (a notebook, TRL's async path) the coroutine runs on a private loop in a
-    short-lived thread, so the caller's loop is never re-entered.
-    """
-
-    async def wrap() -> Any:
-        return await coro
-
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(wrap())
-    box: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            box["value"] = asyncio.run(wrap())
-        except BaseException as exc:
-            box["error"] = exc
-
-    t = threading.Thread(target=target, name="rewardkit-async", daemon=True)
-    t.start()
-    t.join()
-    if "error" in box:
-        raise box["error"]
-    return box.get("value")
-
-
-def _first_line(fn: Callable[..., Any]) -> str:
-    doc = inspect.getdoc(fn) or ""
-    return doc.strip().splitlines()[0] if doc.strip() else ""
-
-
-def _defined_at(fn: Callable[..., Any]) -> str:
-    code = getattr(fn, "__code__", None)
-    if code is None:
-        return getattr(fn, "__module__", None) or "<unknown>"
-    return f"{code.co_filename}:{code.co_firstlineno}"
-
-
-def _check_range(
-    name: str, rng: tuple[float | None, float | None] | Sequence[float | None]
-) -> tuple[float | None, float | None]:
-    if rng is None:
-        return (None, None)
-    try:
-        lo, hi = rng
-    except (TypeError, ValueError):
-        raise RewardDefinitionError(
-            f"reward {name!r}: range must be (lo, hi), got {rng!r}", reward=name
-        ) from None
-    try:
-        lo_f = None if lo is None else float(lo)
-        hi_f = None if hi is None else float(hi)
-    except (TypeError, ValueError):
-        raise RewardDefinitionError(
-            f"reward {name!r}: range bounds must be numbers or None, got {rng!r}", reward=name
-        ) from None
-    if any(b is not None and math.isnan(b) for b in (lo_f, hi_f)):
-        raise RewardDefinitionError(f"reward {name!r}: range {rng!r} contains NaN", reward=name)
-    if lo_f is not None and hi_f is not None and lo_f > hi_f:
-        raise RewardDefinitionError(
-            f"reward {name!r}: range low {lo_f} is above high {hi_f}", reward=name
-        )
-    return (lo_f, hi_f)
-
-
-def _check_option_type(reward_name: str, key: str, value: Any, expected: Any) -> Any:
-    """Check ``value`` against the option's annotation; return it (lists become tuples)."""
-    origin = typing.get_origin(expected)
-    if origin is typing.Literal:
-        choices = typing.get_args(expected)
-        if value not in choices:
-            raise RewardDefinitionError(
-                f"reward {reward_name!r}: {value!r} is not a valid {key!r}; valid ones are "
-                + ", ".join(map(repr, choices)),
-                reward=reward_name,
-            )
-        return value
-    if origin is tuple:
-        args = typing.get_args(expected)
-        if not isinstance(value, (list, tuple)):
-            raise RewardDefinitionError(
-                f"reward {reward_name!r}: option {key!r} expects a tuple, got "
-                f"{type(value).__name__} {value!r} (write {key}=(a, b))",
-                reward=reward_name,
-            )
-        item = args[0] if len(args) == 2 and args[1] is Ellipsis else None
-        if item is not None:
-            for v in value:
-                _check_option_type(reward_name, key, v, item)
-        return tuple(value)
-    simple: dict[Any, tuple[type, ...]] = {
-        bool: (bool,),
-        int: (int,),
-        float: (int, float),
-        str: (str,),
-    }
-    allowed = simple.get(expected)
-    if allowed is None:
-        return value
-    if isinstance(value, bool) and expected is not bool:
-        allowed = ()
-    if not isinstance(value, allowed):
-        raise RewardDefinitionError(
-            f"reward {reward_name!r}: option {key!r} expects {expected.__name__}, got "
-            f"{type(value).__name__} {value!r}",
-            reward=reward_name,
-        )
-    if expected is float and isinstance(value, float) and not math.isfinite(value):
-        raise RewardDefinitionError(
-            f"reward {reward_name!r}: option {key!r} must be finite, got {value!r}",
-            reward=reward_name,
-        )
-    return value
-
-
 @overload
 def reward(fn: F, /) -> Reward: ...
 @overload
@@ -761,9 +597,7 @@ def reward(
             batched=batched,
             cheap=cheap,
         )
-        from ._registry import _note_user_reward
-
-        _note_user_reward(rw)
+        _mark(rw)
         return rw
 
     if fn is not None:

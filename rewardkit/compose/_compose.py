@@ -24,8 +24,9 @@ import math
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, Union
 
-from ._outcome import Outcome, Status
-from ._reward import Reward
+from ..contract._outcome import Outcome, Status
+from ..contract._reward import Reward
+from ._combine import FAILED, weighted_total
 
 __all__ = [
     "Composite",
@@ -43,7 +44,7 @@ __all__ = [
 RewardLike = Union[Reward, "Composite"]
 Lookup = Callable[[Reward], Outcome]
 
-_BAD = (Status.ERROR, Status.TIMEOUT)
+_BAD = FAILED
 
 
 def _as_node(x: Any) -> RewardLike:
@@ -277,18 +278,11 @@ class WeightedSum(Composite):
     def combine(self, row: Mapping[str, Any], lookup: Lookup) -> Outcome:
         outs = {r.key: _eval(r, row, lookup) for _, r in self.terms}
         terms = _terms(outs)
-        bad = [(k, o) for k, o in outs.items() if o.status in _BAD]
-        if bad:
-            k, o = bad[0]
-            return Outcome(None, o.status, f"term {k!r}: {o.reason}", {"terms": terms})
-        total, used = self.bias, 0
-        for w, r in self.terms:
-            o = outs[r.key]
-            if o.score is None:
-                continue
-            total += w * o.score
-            used += 1
-        if used == 0:
+        total, status, failed = weighted_total([(w, outs[r.key]) for w, r in self.terms], self.bias)
+        if failed >= 0:
+            key = self.terms[failed][1].key
+            return Outcome(None, status, f"term {key!r}: {outs[key].reason}", {"terms": terms})
+        if total is None:
             return Outcome(None, Status.NOT_APPLICABLE, "no term applies", {"terms": terms})
         return Outcome(total, Status.OK, "", {"terms": terms})
 
@@ -543,7 +537,7 @@ class Route(Composite):
         return (self.by,) + tuple(c for c in super().required_columns if c != self.by)
 
     def bind(self, columns: Collection[str], *, where: str | None = None) -> None:
-        from ._errors import MissingColumnError
+        from ..contract._errors import MissingColumnError
 
         if self.by not in columns:
             raise MissingColumnError(
