@@ -20,13 +20,10 @@ the same output, byte for byte.
 
 from __future__ import annotations
 
-import ast
 import asyncio
 import math
 import os
 import pickle
-import sys
-import warnings
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -128,41 +125,12 @@ def _resolve(item: Any) -> RewardLike:
     )
 
 
-def _has_main_guard(path: str) -> bool:
-    """Whether a script keeps its entry point under ``if __name__ == "__main__":``."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            tree = ast.parse(f.read(), filename=path)
-    except (OSError, SyntaxError, ValueError):
-        return False
-    for node in tree.body:
-        if isinstance(node, ast.If) and isinstance(node.test, ast.Compare):
-            names = [node.test.left, *node.test.comparators]
-            if any(isinstance(n, ast.Name) and n.id == "__name__" for n in names) and any(
-                isinstance(n, ast.Constant) and n.value == "__main__" for n in names
-            ):
-                return True
-    return False
-
-
 def _unsendable(rw: Reward) -> str | None:
     """Why ``rw`` cannot be rebuilt in a worker process, or ``None`` if it can."""
     try:
         pickle.dumps(rw)
     except Exception as exc:
         return str(exc)
-    if getattr(rw.fn, "__module__", None) == "__main__":
-        path = getattr(sys.modules.get("__main__"), "__file__", None)
-        if path is None:
-            return "it is defined in an interactive session, so a worker cannot import it"
-        if not _has_main_guard(path):
-            # A worker imports the script to find the reward; without the guard that
-            # would re-run the whole script (load a model, start training) per worker.
-            return (
-                f'it is defined in {path}, which has no `if __name__ == "__main__":` '
-                "guard, so importing it in a worker would re-run the script; add the guard "
-                "or move the reward to a module"
-            )
     return None
 
 
@@ -273,19 +241,15 @@ class Scorer:
         why = _unsendable(leaf)
         if why is None:
             return True
-        if self.isolation == "process":
-            raise RewardDefinitionError(
-                f"reward {leaf.key!r} ({leaf.defined_at}) cannot run in a worker process: "
-                f"{why}. Define it at module level, or pass isolation='inline' (no timeouts).",
-                reward=leaf.key,
-            )
-        warnings.warn(
-            f"reward {leaf.key!r} ({leaf.defined_at}) cannot run in a worker process ({why}); "
-            "it runs inline, without a timeout or crash isolation",
-            IsolationWarning,
-            stacklevel=4,
+        # Running it inline would silently drop the hard timeout and crash isolation
+        # the caller relies on: refuse, and say how to get either behaviour.
+        raise RewardDefinitionError(
+            f"reward {leaf.key!r} ({leaf.defined_at}) cannot run in a worker process, so "
+            f"its timeout and crash isolation cannot be enforced: {why}. Pass "
+            "isolation='inline' (rewardkit score: --isolation inline) to run it in the "
+            "calling process without a timeout.",
+            reward=leaf.key,
         )
-        return False
 
     # -- public API ------------------------------------------------------------------
     @property

@@ -12,8 +12,9 @@ Resolving a reference to a reward is :mod:`rewardkit.references._resolve`'s job;
 only reads the syntax and pickles rewards as references.
 
 Rewards are sent to worker processes *by reference* (registry name or module
-attribute plus options), never by pickling code, so a spawned worker rebuilds
-exactly the same reward.
+attribute plus options) wherever an import reaches them, so a spawned worker rebuilds
+exactly the same reward; rewards no import reaches (a script's or notebook's
+``__main__``, a function's locals, lambdas) travel *by value* through cloudpickle.
 """
 
 from __future__ import annotations
@@ -119,9 +120,10 @@ def reduce_reward(rw: Reward) -> tuple[Any, ...]:
     A reward from a provider that every process discovers on its own (the
     built-ins, ``rewardkit`` entry points) travels by registered name. Any other
     reward travels as ``module:attribute`` plus its metadata, found by walking
-    the module for the attribute that holds it; rewards that no import can reach
-    (defined inside a function, lambdas) raise ``TypeError`` at pickling time,
-    not in the worker.
+    the module for the attribute that holds it. A reward that no import can reach
+    (``__main__`` of a script or notebook, a function's locals, a lambda) travels by
+    value (:func:`_reduce_by_value`); one that cannot be pickled even so raises
+    ``TypeError`` at pickling time, not in the worker.
     """
     from ..registry._registry import registry
 
@@ -132,13 +134,6 @@ def reduce_reward(rw: Reward) -> tuple[Any, ...]:
     module = getattr(fn, "__module__", None)
     qualname = getattr(fn, "__qualname__", "") or ""
     mod = sys.modules.get(module) if module else None
-    if mod is None or "<locals>" in qualname or "<lambda>" in qualname:
-        raise TypeError(
-            f"reward {rw.name!r} ({rw.defined_at}) is defined inside a function or as a "
-            "lambda and cannot be sent to a worker process; define it at module level"
-        )
-    path = _attribute_path(mod, rw, qualname)
-    source = getattr(mod, "__rewardkit_source__", None) or getattr(mod, "__file__", None)
     meta = {
         "name": rw.name,
         "version": rw.version,
@@ -147,7 +142,70 @@ def reduce_reward(rw: Reward) -> tuple[Any, ...]:
         "batched": rw.batched,
         "cheap": rw.cheap,
     }
+    importable = (
+        mod is not None
+        and module not in _SCRIPT_MODULES
+        and "<locals>" not in qualname
+        and "<lambda>" not in qualname
+    )
+    path = _find_attribute(mod, rw, qualname) if importable and mod is not None else None
+    if path is None:
+        return _reduce_by_value(rw, changed, meta)
+    source = getattr(mod, "__rewardkit_source__", None) or getattr(mod, "__file__", None)
     return (_rebuild_attribute, (module, path, source, changed, rw.name, meta))
+
+
+#: Modules a worker cannot (or must not) import: the caller's script or notebook.
+_SCRIPT_MODULES = frozenset({"__main__", "__mp_main__"})
+
+
+def _reduce_by_value(rw: Reward, changed: dict[str, Any], meta: dict[str, Any]) -> tuple[Any, ...]:
+    """Pickle ``rw``'s function *by value* (cloudpickle): code, closure and the globals it uses.
+
+    Used for rewards no import can reach: defined in a script's or notebook's
+    ``__main__`` (importing a script without a main guard would re-run it), inside a
+    function, or as a lambda. The worker then runs exactly the code the caller has, so
+    the hard timeout and crash isolation hold however the reward was written. Each
+    worker gets its own copy of the globals the function uses: state a reward keeps in
+    module globals is per worker, never shared with the caller.
+    """
+    import pickle
+
+    try:
+        import cloudpickle
+    except ImportError:  # pragma: no cover - cloudpickle is a core dependency
+        raise TypeError(
+            f"reward {rw.name!r} ({rw.defined_at}) cannot be imported by a worker process "
+            "and cloudpickle is not installed to send it by value"
+        ) from None
+    try:
+        blob = cloudpickle.dumps(rw.fn, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception as exc:
+        raise TypeError(
+            f"reward {rw.name!r} ({rw.defined_at}) cannot be sent to a worker process: it is "
+            "not importable (defined in a script, notebook or function), and sending it by "
+            f"value failed ({type(exc).__name__}: {exc}). Move it to an importable module, or "
+            "keep the objects it uses (locks, open files, models) out of its closure and "
+            "globals"
+        ) from None
+    return (_rebuild_by_value, (blob, changed, meta))
+
+
+def _rebuild_by_value(blob: bytes, options: dict[str, Any], meta: dict[str, Any]) -> Reward:
+    import pickle
+
+    from ..contract._reward import Reward
+
+    fn = pickle.loads(blob)
+    rebuilt = Reward(fn, **meta)
+    return rebuilt.configure(**options) if options else rebuilt
+
+
+def _find_attribute(mod: ModuleType, rw: Reward, qualname: str) -> str | None:
+    try:
+        return _attribute_path(mod, rw, qualname)
+    except TypeError:
+        return None
 
 
 def _attribute_path(mod: ModuleType, rw: Reward, qualname: str) -> str:

@@ -25,7 +25,7 @@ import pytest
 
 import rewardkit as rk
 from rewardkit import MissingColumnError, Outcome, RewardDefinitionError, Status
-from rewardkit.engine import IsolationWarning, RewardStats, Scorer, score
+from rewardkit.engine import RewardStats, Scorer, score
 
 TIMEOUT = 1.0
 
@@ -162,17 +162,46 @@ def test_isolation_process_sends_cheap_rewards_to_workers_too() -> None:
     assert res["cheap_whoami"].score != os.getpid()
 
 
-def test_a_reward_defined_in_a_function_warns_and_runs_inline() -> None:
+def test_a_reward_defined_in_a_function_is_sent_by_value_and_isolated() -> None:
     @rk.reward
     def local_reward(completion: str) -> float:
-        return 0.5
+        return float(os.getpid())
 
-    with pytest.warns(IsolationWarning, match="cannot run in a worker process"):
-        s = Scorer([local_reward], workers=1)
-    with s:
-        assert s.score(rows_of("x"))[0]["local_reward"].score == 0.5
-    with pytest.raises(RewardDefinitionError, match="define it at module level|Define it"):
-        Scorer([local_reward], isolation="process")
+    with Scorer([local_reward], workers=1, timeout=TIMEOUT) as s:
+        (res,) = s.score(rows_of("x"))
+    assert res["local_reward"].status is Status.OK
+    assert res["local_reward"].score != os.getpid()  # ran in a worker, not inline
+
+
+def test_a_local_reward_that_hangs_costs_only_its_row_and_the_timeout() -> None:
+    import time as _time
+
+    @rk.reward
+    def local_hang(completion: str) -> float:
+        if completion == "hang":
+            _time.sleep(600)
+        return 1.0
+
+    with Scorer([local_hang], workers=1, timeout=1.0) as s:
+        got = s.score(rows_of("ok", "hang", "ok"))
+    assert [r["local_hang"].status for r in got] == [Status.OK, Status.TIMEOUT, Status.OK]
+
+
+def test_a_reward_that_cannot_be_sent_is_refused_not_run_without_its_timeout() -> None:
+    import threading
+
+    lock = threading.Lock()  # a lock cannot be pickled, so neither can the reward
+
+    @rk.reward
+    def holds_a_lock(completion: str) -> float:
+        with lock:
+            return 1.0
+
+    with pytest.raises(RewardDefinitionError, match="isolation='inline'") as info:
+        Scorer([holds_a_lock], workers=1)
+    assert "holds_a_lock" in str(info.value) and "lock" in str(info.value).lower()
+    with Scorer([holds_a_lock], isolation="inline") as s:  # the explicit opt-in still works
+        assert s.score(rows_of("x"))[0]["holds_a_lock"].score == 1.0
 
 
 SCRIPT = """
@@ -196,7 +225,7 @@ def run():
     ("guarded", "expected"),
     [
         (True, ["RUN", "ISOLATED"]),  # workers import the script without its main block
-        (False, ["RUN", "INLINE"]),  # importing it would re-run it: warn, run inline
+        (False, ["RUN", "ISOLATED"]),  # no guard: the reward travels by value, no re-run
     ],
 )
 def test_workers_never_rerun_the_callers_main_script(
