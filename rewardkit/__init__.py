@@ -39,6 +39,7 @@ from .contract._errors import (
     RewardSpecError,
     UnknownRewardError,
 )
+from .contract._native import from_trl
 from .contract._outcome import Outcome, Status
 from .contract._policy import OutcomePolicy
 from .contract._reward import Reward, reward
@@ -97,6 +98,7 @@ __all__ = [
     "audit",
     "available",
     "clip",
+    "from_trl",
     "gate",
     "get",
     "maximum",

@@ -142,8 +142,30 @@ def score(
         bool | None, typer.Option(help="progress bar (default: when stderr is a terminal)")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no summary table")] = False,
+    max_error_rate: Annotated[
+        float | None,
+        typer.Option(
+            help="exit 1 when a reward fails (error/timeout) on more than this share of rows; "
+            "default: only when it fails on every row",
+            min=0.0,
+            max=1.0,
+        ),
+    ] = None,
+    max_infra_error_rate: Annotated[
+        float,
+        typer.Option(
+            help="exit 1 when more than this share of rows hit sandbox infrastructure errors",
+            min=0.0,
+            max=1.0,
+        ),
+    ] = 0.05,
 ) -> None:
-    """Score a file of completions and write each row with its rewards and weighted total."""
+    """Score a file of completions and write each row with its rewards and weighted total.
+
+    Exits 1 when the run cannot be trusted (a reward failed on every row, error or
+    infrastructure-error shares above their limits, no rows at all), after writing the
+    output and printing the summary.
+    """
     from ._score import ScoreOptions, run_score
 
     if backend not in ("local", "ray"):
@@ -192,18 +214,34 @@ def score(
     except KeyboardInterrupt:
         hint = "; continue with the same command plus --resume" if output else ""
         raise _fail(f"interrupted{hint}", EXIT_INTERRUPTED) from None
+    from ._health import run_problems
+
+    problems = run_problems(
+        summary.rewards,
+        summary.rows,
+        summary.skipped,
+        max_error_rate=max_error_rate,
+        max_infra_error_rate=max_infra_error_rate,
+        input_name=input,
+    )
     if summary_json:
         import orjson
 
         from ..io import atomic_write_bytes
 
         atomic_write_bytes(
-            summary_json, orjson.dumps(summary.to_dict(), option=orjson.OPT_INDENT_2) + b"\n"
+            summary_json,
+            orjson.dumps({**summary.to_dict(), "problems": problems}, option=orjson.OPT_INDENT_2)
+            + b"\n",
         )
     if not quiet:
         from ._render import summary_table
 
         console.print(summary_table(summary))
+    if problems:
+        for p in problems:
+            console.print(f"[red]error:[/] {p}", markup=True, highlight=False)
+        raise typer.Exit(EXIT_THRESHOLD)
 
 
 def _score_with_progress(opts: Any, on_skip: Callable[[str], None], console: Any) -> Any:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 __all__ = ["audit_tables", "diff_tables", "reward_details", "summary_table"]
 
-_STATUSES = ("ok", "not_applicable", "unparseable", "timeout", "error")
+_STATUSES = ("ok", "not_applicable", "unparseable", "timeout", "error", "infra_error")
 
 
 def _num(v: Any, fmt: str = ".3f") -> str:

@@ -10,6 +10,7 @@ the output row.
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import math
 import os
@@ -24,11 +25,13 @@ from .._provenance import PROVENANCE_KEY, provenance
 from ..compose._combine import weighted_total
 from ..compose._compose import Composite, RewardLike, WeightedSum
 from ..contract._errors import RewardSpecError
+from ..contract._native import from_trl, looks_trl_native
 from ..contract._outcome import Outcome
 from ..contract._reward import Reward, iter_rewards
 from ..io import InputError, RecordSource, ResumableWriter, dumps_row, output_format, parse_maps
 from ..references._resolve import resolve, split_weight
 from ._engine import make_scorer
+from ._health import INFRA_STATUS
 
 __all__ = [
     "RewardPlan",
@@ -45,7 +48,9 @@ __all__ = [
 def import_rewards(targets: Sequence[str]) -> dict[str, Reward]:
     """Import files or modules named by ``--import`` and return their rewards by name.
 
-    Importing also makes ``@reward`` functions findable by plain name in ``-r``.
+    Importing also makes ``@reward`` functions findable by plain name in ``-r``, and
+    so are plain TRL reward functions (``f(prompts, completions, **kwargs)``) defined
+    in the file, run exactly as TRL calls them.
     """
     import importlib
 
@@ -61,8 +66,17 @@ def import_rewards(targets: Sequence[str]) -> dict[str, Reward]:
             except ImportError as exc:
                 raise RewardSpecError(target, f"cannot import module {target!r}: {exc}") from exc
         rewards = iter_rewards(vars(module))
+        rewards += [
+            from_trl(v)
+            for v in vars(module).values()
+            if inspect.isfunction(v) and v.__module__ == module.__name__ and looks_trl_native(v)
+        ]
         if not rewards:
-            raise RewardSpecError(target, "defines no @reward functions")
+            raise RewardSpecError(
+                target,
+                "defines no @reward functions and no TRL reward functions "
+                "(functions taking `completions`)",
+            )
         for rw in rewards:
             found[rw.name] = rw
     return found
@@ -221,6 +235,22 @@ def _fingerprint(opts: ScoreOptions, plan: RewardPlan, fmt: str) -> dict[str, An
     }
 
 
+def _refuse_overwriting_input(input_path: str, output: str) -> None:
+    """``-o`` naming the input (also through a link or another relative path) would
+    replace the data with its scored copy; refuse before anything is written."""
+    if input_path == "-" or not os.path.exists(output):
+        return
+    try:
+        same = os.path.samefile(input_path, output)
+    except OSError:
+        return
+    if same:
+        raise InputError(
+            f"-o {output} is the input file {input_path}; scoring writes a new file, so name "
+            "another output (the input is left untouched)"
+        )
+
+
 def _latency(stats: Any, key: str) -> dict[str, Any]:
     st = stats.get(key) if isinstance(stats, Mapping) else None
     if st is None:
@@ -282,6 +312,7 @@ def run_score(
     base_skipped = 0
     if opts.output not in (None, "-"):
         assert opts.output is not None
+        _refuse_overwriting_input(opts.input, opts.output)
         fingerprint = _fingerprint(opts, plan, fmt) if opts.input != "-" else {"input": "-"}
         if opts.resume and opts.input == "-":
             raise InputError("--resume cannot continue a run that read stdin; pass a file")
@@ -347,6 +378,15 @@ def run_score(
         close = getattr(scorer, "close", None)
         if close is not None:
             close()
+    if done == 0:
+        if writer is not None:
+            writer.close()  # publishes nothing, leaves no partial behind
+        bad = base_skipped + source.skipped
+        raise InputError(
+            f"{opts.input}: all {bad} records were malformed; nothing was scored"
+            if bad
+            else f"{opts.input}: the input has no rows; nothing was scored"
+        )
     if writer is not None:
         writer.meta["skipped"] = base_skipped + source.skipped
         writer.finish()
@@ -417,7 +457,10 @@ class _Encoder:
                 status = o.status._value_
                 rd[k] = {"score": o.score, "status": status, "reason": o.reason}
                 scores[j].append(o.score)
-                statuses[j].append(status)
+                if status == "error" and o.extras and o.extras.get("infra_error"):
+                    statuses[j].append(INFRA_STATUS)  # counted apart in the summary
+                else:
+                    statuses[j].append(status)
             if direct is not None:
                 tot = outs[direct]
                 tot_score, tot_status = tot.score, tot.status._value_

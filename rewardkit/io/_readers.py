@@ -184,7 +184,8 @@ class RecordSource:
                 yield from self._jsonl(f)
         elif fmt == "json":
             with _open_binary(self.path) as f:
-                yield from self._json_array(f.read())
+                data = f.read()
+            yield from self._json_array(data[len(_BOM) :] if data.startswith(_BOM) else data)
         elif fmt == "csv":
             yield from self._csv()
         elif fmt == "parquet":
@@ -212,6 +213,8 @@ class RecordSource:
         decode_error = orjson.JSONDecodeError
         skip = self.skip_until
         for lineno, raw in enumerate(f, 1):
+            if lineno == 1 and raw.startswith(_BOM):
+                raw = raw[len(_BOM) :]  # editors on Windows start UTF-8 files with a BOM
             if lineno <= skip or not raw.strip():
                 continue
             try:
@@ -262,6 +265,8 @@ class RecordSource:
         records: list[Record] = []
         bad: list[tuple[int, str]] = []
         for i, raw in enumerate(lines):
+            if i == 0 and first_line == 1 and raw.startswith(_BOM):
+                raw = raw[len(_BOM) :]
             if not raw.strip():
                 continue
             try:
@@ -394,10 +399,14 @@ def _open_binary(path: str) -> IO[bytes]:
     return open(path, "rb", buffering=1 << 20)
 
 
+#: The UTF-8 byte order mark some editors put at the start of a file.
+_BOM = b"\xef\xbb\xbf"
+
+
 def _open_text(path: str) -> IO[str]:
     if path.lower().endswith(".gz"):
-        return gzip.open(path, "rt", encoding="utf-8", newline="")
-    return open(path, encoding="utf-8", newline="")
+        return gzip.open(path, "rt", encoding="utf-8-sig", newline="")
+    return open(path, encoding="utf-8-sig", newline="")
 
 
 def _import_pyarrow_parquet() -> Any:

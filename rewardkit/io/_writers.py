@@ -147,14 +147,23 @@ class ResumableWriter:
         self.input_line = 0
         self.resumed_rows = 0
         self.meta: dict[str, Any] = {}
+        self._lock: int | None = None
         self._last_commit = time.monotonic()
         self._dirty = False
-        if resume:
-            self._f = self._reopen()
-        else:
-            self._f = open(self.partial, "wb")  # noqa: SIM115 - closed in finish/close
-            with _suppress():
-                os.unlink(self.state_path)
+        self.lock_path = path + LOCK_SUFFIX
+        self._lock = _take_lock(self.lock_path, path)
+        try:
+            if resume and os.path.exists(self.state_path) and os.path.exists(self.partial):
+                self._f = self._reopen()
+            else:
+                # Nothing committed yet (a run killed before its first commit, or none at
+                # all): resuming means starting from the first row.
+                self._f = open(self.partial, "wb")  # noqa: SIM115 - closed in finish/close
+                with _suppress():
+                    os.unlink(self.state_path)
+        except BaseException:
+            self._release()
+            raise
 
     # -- resume -------------------------------------------------------------------------
     def _reopen(self) -> IO[bytes]:
@@ -240,11 +249,27 @@ class ResumableWriter:
         self._dirty = False
 
     def close(self) -> None:
-        """Commit and close, keeping the partial so ``--resume`` can continue."""
+        """Commit and close, keeping the partial so ``--resume`` can continue.
+
+        A run that wrote no row leaves nothing behind: an empty partial has nothing
+        to resume, and a later ``--resume`` starts from the first row anyway.
+        """
         if not self._f.closed:
             if self._dirty:
                 self.commit()
             self._f.close()
+        if self.rows == 0:
+            for leftover in (self.partial, self.state_path):
+                with _suppress():
+                    os.unlink(leftover)
+        self._release()
+
+    def _release(self) -> None:
+        lock, self._lock = self._lock, None
+        if lock is not None:
+            with _suppress():
+                os.unlink(self.lock_path)
+            os.close(lock)
 
     def finish(self) -> None:
         """Publish the output atomically and remove the partial and its sidecar."""
@@ -259,6 +284,32 @@ class ResumableWriter:
         fsync_dir(self.path)
         with _suppress():
             os.unlink(self.state_path)
+        self._release()
+
+
+#: Suffix of the lock file that keeps two runs from writing the same output.
+LOCK_SUFFIX: Final = ".rewardkit-lock"
+
+
+def _take_lock(lock_path: str, path: str) -> int:
+    """An exclusive ``flock`` on ``OUT.rewardkit-lock``, or :class:`InputError` at once.
+
+    Two runs writing one output would interleave rows in the partial file and publish
+    a corrupted result; the second one is told instead. The lock dies with the process,
+    so a run killed with ``kill -9`` never blocks the next one.
+    """
+    import fcntl
+
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise InputError(
+            f"{path} is being written by another rewardkit run (lock {lock_path} is held); "
+            "wait for it to finish or write to another file"
+        ) from None
+    return fd
 
 
 def _jsonable(obj: Mapping[str, Any]) -> dict[str, Any]:

@@ -178,6 +178,11 @@ def _reduce_by_value(rw: Reward, changed: dict[str, Any], meta: dict[str, Any]) 
             f"reward {rw.name!r} ({rw.defined_at}) cannot be imported by a worker process "
             "and cloudpickle is not installed to send it by value"
         ) from None
+    # Files loaded by path (``file.py:fn``, ``--import file.py``) live under private
+    # module names a worker cannot import: send what comes from them by value too.
+    private = [m for n, m in list(sys.modules.items()) if n.startswith("_rewardkit_user_")]
+    for m in private:
+        cloudpickle.register_pickle_by_value(m)
     try:
         blob = cloudpickle.dumps(rw.fn, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception as exc:
@@ -188,6 +193,9 @@ def _reduce_by_value(rw: Reward, changed: dict[str, Any], meta: dict[str, Any]) 
             "keep the objects it uses (locks, open files, models) out of its closure and "
             "globals"
         ) from None
+    finally:
+        for m in private:
+            cloudpickle.unregister_pickle_by_value(m)
     return (_rebuild_by_value, (blob, changed, meta))
 
 

@@ -34,6 +34,7 @@ from typing import Any, Literal, TypeAlias
 from ..compose._compose import Composite, WeightedSum
 from ..compose._formula import FORMULA_FUNCTIONS, MAX_FORMULA_CHARS, parse_formula
 from ..contract._errors import RewardSpecError
+from ..contract._native import from_trl, looks_trl_native
 from ..contract._reward import Reward
 from ..registry._registry import get
 from ._refs import load_file_module, parse_reference
@@ -139,7 +140,7 @@ def resolve(
             return ResolvedReward(parse_formula(text, rewards, name=name), weight, kind, ref)
         return ResolvedReward(_named(_reference(text, rewards), name), weight, kind, ref)
     if callable(ref):
-        return ResolvedReward(_named(Reward(ref), name), 1.0, "callable", repr(ref))
+        return ResolvedReward(_named(_wrap_function(ref), name), 1.0, "callable", repr(ref))
     raise TypeError(
         f"expected a reward, a reward name, a reference such as 'pkg.mod:fn', a formula or a "
         f"function; got {type(ref).__name__} {ref!r}"
@@ -211,9 +212,17 @@ def _reference(text: str, rewards: Mapping[str, RewardLike] | None) -> Reward:
     if not isinstance(obj, Reward):
         if not callable(obj):
             raise RewardSpecError(text, f"{attr!r} is {type(obj).__name__}, not a reward")
-        obj = Reward(obj)
+        obj = _wrap_function(obj)
     result: Reward = obj.configure(**options) if options else obj
     return result
+
+
+def _wrap_function(fn: Any) -> Reward:
+    """A plain function as a Reward: TRL's ``f(prompts, completions, **kwargs)`` contract
+    when it takes ``completions``, rewardkit's per-sample injection otherwise."""
+    if looks_trl_native(fn):
+        return from_trl(fn)
+    return Reward(fn)
 
 
 def _named(value: RewardLike, name: str | None) -> RewardLike:

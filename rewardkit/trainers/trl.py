@@ -235,8 +235,10 @@ class _Group:
         log_reasons: bool,
         prefix: str,
         lint: bool,
+        columns: Mapping[str, str] | None = None,
     ) -> None:
         self.entries = entries
+        self.columns = dict(columns or {})
         self.policy = policy
         self.log_reasons = log_reasons
         self.prefix = prefix
@@ -266,6 +268,7 @@ class _Group:
             "log_reasons": self.log_reasons,
             "prefix": self.prefix,
             "lint": self.lint,
+            "columns": self.columns,
             "rewards": self.rewards,
             "_scorer_arg": arg if isinstance(arg, Mapping) or arg is None else None,
         }
@@ -301,6 +304,7 @@ class _Group:
             return
         columns = {k for k in kwargs if k not in TRAINER_KWARGS}
         columns |= {"prompt", "completion", "completion_ids"}
+        columns |= {field for field, col in self.columns.items() if col in columns}
         self.scorer.bind(columns, where="GRPO batch")
         self._checked_columns = True
 
@@ -336,7 +340,7 @@ class _Group:
             slot = self._slot
             if slot is None or self._need_new(name, prompts, completions):
                 self._check_columns(kwargs)
-                rows, state = build_rows(prompts, completions, completion_ids, kwargs)
+                rows, state = build_rows(prompts, completions, completion_ids, kwargs, self.columns)
                 t0 = time.perf_counter()
                 results = self.scorer.score(rows, state=state)
                 slot = _Slot(prompts, completions, results, seconds=time.perf_counter() - t0)
@@ -366,7 +370,7 @@ class _Group:
             )
             if stale:
                 self._check_columns(kwargs)
-                rows, state = build_rows(prompts, completions, completion_ids, kwargs)
+                rows, state = build_rows(prompts, completions, completion_ids, kwargs, self.columns)
                 slot = _Slot(prompts, completions)
                 slot.future = asyncio.ensure_future(self._timed(slot, rows, state))
                 self._slot = slot
@@ -408,15 +412,20 @@ def build_rows(
     completions: Sequence[Any],
     completion_ids: Any,
     kwargs: Mapping[str, Any],
+    columns: Mapping[str, str] | None = None,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """One row per completion from TRL's keyword arguments, plus the trainer state mapping."""
+    """One row per completion from TRL's keyword arguments, plus the trainer state mapping.
+
+    ``columns`` maps a reward input to the dataset column that feeds it
+    (``{"answer": "solution"}``): the row gets ``answer`` from ``solution``.
+    """
     n = len(completions)
-    columns: list[tuple[str, Any, bool]] = []
+    per_column: list[tuple[str, Any, bool]] = []
     for key, value in kwargs.items():
         if key in TRAINER_KWARGS:
             continue
         per_row = isinstance(value, (list, tuple)) and len(value) == n
-        columns.append((key, value, per_row))
+        per_column.append((key, value, per_row))
     rows: list[dict[str, Any]] = []
     has_prompts = prompts is not None and len(prompts) == n
     has_ids = completion_ids is not None and len(completion_ids) == n
@@ -426,8 +435,12 @@ def build_rows(
             row["prompt"] = prompts[i]
         if has_ids:
             row["completion_ids"] = completion_ids[i]
-        for key, value, per_row in columns:
+        for key, value, per_row in per_column:
             row[key] = value[i] if per_row else value
+        if columns:
+            for field, col in columns.items():
+                if col in row:
+                    row[field] = row[col]
         rows.append(row)
     return rows, _state_of(kwargs.get("trainer_state"))
 
@@ -552,6 +565,7 @@ def to_trl(
     weights: Sequence[float] | None = None,
     lint: bool = True,
     metric_prefix: str = DEFAULT_PREFIX,
+    columns: Mapping[str, str] | None = None,
 ) -> list[TRLReward | AsyncTRLReward]:
     """Adapt rewards to TRL's reward-function contract (see the module docstring).
 
@@ -581,6 +595,12 @@ def to_trl(
         lint: run the start-up lint (missing columns, mismatched ranges, constant
             rewards on the probe batch and on the first training batch).
         metric_prefix: prefix of the ``log_metric`` / ``log_extra`` keys.
+        columns: ``{reward input: dataset column}`` for inputs whose column is named
+            differently in the dataset (``{"answer": "solution"}``); the same mapping as
+            ``rewardkit score --map answer=solution``.
+
+    Plain TRL reward functions (``f(prompts, completions, **kwargs)``) are accepted
+    unchanged and called as TRL calls them (see :func:`rewardkit.from_trl`).
 
     Returns:
         One callable per reward, in order, for ``GRPOTrainer(reward_funcs=...)``.
@@ -607,6 +627,7 @@ def to_trl(
         log_reasons=log_reasons,
         prefix=metric_prefix,
         lint=lint,
+        columns=columns,
     )
     use_async = trl_supports_async() if asynchronous is None else asynchronous
     cls: type[TRLReward] | type[AsyncTRLReward] = AsyncTRLReward if use_async else TRLReward

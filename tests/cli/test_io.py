@@ -85,6 +85,7 @@ def test_writer_truncates_uncommitted_bytes_on_resume(tmp_path: Path) -> None:
     w.commit()
     w.write(b'{"a":2}\n{"a"', 1, 2)  # never committed: as if killed here
     w._f.flush()
+    w._release()  # a killed process's lock dies with it
     w2 = ResumableWriter(str(out), fingerprint={"x": 1}, resume=True)
     assert (w2.rows, w2.input_line) == (1, 1)
     assert list(w2.committed_rows()) == [{"a": 1}]

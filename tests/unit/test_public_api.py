@@ -32,6 +32,7 @@ PUBLIC = [
     "audit",
     "available",
     "clip",
+    "from_trl",
     "gate",
     "get",
     "maximum",

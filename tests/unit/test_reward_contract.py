@@ -491,15 +491,31 @@ class TestPickling:
         wrapped = pickle.loads(pickle.dumps(contract_wrapped))
         assert (wrapped.name, wrapped.version, wrapped.range) == ("contract_wrapped", "7", (0, 1))
 
-    def test_local_reward_refuses_at_pickling_time(self) -> None:
-        @reward
-        def rk_t_local(completion: str) -> float:
-            return 0.0
+    def test_local_rewards_and_lambdas_travel_by_value(self) -> None:
+        offset = 0.25
 
-        with pytest.raises(TypeError, match="define it at module level"):
-            pickle.dumps(rk_t_local)
-        with pytest.raises(TypeError, match="lambda"):
-            pickle.dumps(Reward(lambda completion: 0.0, name="rk_t_lambda"))
+        @reward(range=(0, 1))
+        def rk_t_local(completion: str) -> float:
+            return offset + 0.5 * (completion == "yes")
+
+        back = pickle.loads(pickle.dumps(rk_t_local))
+        assert (back.name, back.range) == ("rk_t_local", (0.0, 1.0))
+        assert back.score({"completion": "yes"}).score == 0.75  # closure came along
+        lam = pickle.loads(pickle.dumps(Reward(lambda completion: 0.0, name="rk_t_lambda")))
+        assert lam.score({"completion": "x"}).score == 0.0
+
+    def test_a_reward_whose_closure_cannot_be_pickled_refuses_at_pickling_time(self) -> None:
+        import threading
+
+        lock = threading.Lock()
+
+        @reward
+        def rk_t_locked(completion: str) -> float:
+            with lock:
+                return 0.0
+
+        with pytest.raises(TypeError, match="cannot be sent to a worker process"):
+            pickle.dumps(rk_t_locked)
 
     def test_completion_pickles_with_its_views(self) -> None:
         c = Completion.from_raw("x" * 200_001, prompt="<think>")
