@@ -56,6 +56,7 @@ from ..parsers._answers import (
     extract_last_number,
     final_answer,
 )
+from ..parsers._extract import halve_backslashes, maybe_decimal_comma
 from ..parsers._mathparse import MathValue, NumberValue, RelationValue, ScalarValue
 from ..parsers._numbers import (
     ParsedNumber,
@@ -64,6 +65,7 @@ from ..parsers._numbers import (
     parse_number_ex,
 )
 from ..parsers._xml import count_blocks, extract_tag
+from ._math_final import NEGATION_RE, parse_gold, pick_answer
 
 __all__ = ["int_answer", "math_equal", "number_match"]
 
@@ -146,7 +148,7 @@ def _spam(c: Completion) -> str | None:
     return None
 
 
-_NEGATION_RE = re.compile(r"\bnot\b|n['\u2019]t\b|\u2260|!=|=/=|\\(?:neq|ne|not)(?![A-Za-z])", re.I)
+_NEGATION_RE = NEGATION_RE
 # A negation right before a bare number: "is not 96", "isn't equal to 96", "\\neq 96".
 _NEG_BEFORE_RE = re.compile(
     r"(?:\bnot|n['\u2019]t|\u2260|!=|\\(?:neq|ne|not)(?![A-Za-z]))(?:\s+[A-Za-z]+){0,2}[\s$=:]*\Z",
@@ -222,7 +224,7 @@ def math_equal(
     gold_text = _gold_text(answer)
     if gold_text is None:
         return Outcome.not_applicable("no gold answer", extracted=None, source="none")
-    gold = parse_answer(gold_text)
+    gold = parse_gold(gold_text, parse_answer)
     if gold is None:
         return Outcome.not_applicable(
             f"gold answer {_short(gold_text)!r} is not parseable", extracted=None, source="none"
@@ -237,11 +239,20 @@ def math_equal(
         return Outcome.unparseable(spam, extracted=None, source="spam")
     check_negation = _NEGATION_RE.search(gold_text) is None
 
+    gold_alt = maybe_decimal_comma(gold_text)
+    gold_comma = parse_answer(gold_alt) if gold_alt is not None else None
+
     def same(pred_text: str) -> bool | None:
-        pred = parse_math(pred_text)  # uncached: only the gold repeats across a group
+        pred = parse_math(halve_backslashes(pred_text))  # uncached: only the gold repeats
         if pred is None:
             return None
-        return math_equivalent(gold, pred, rel_tol=rel_tol)
+        if math_equivalent(gold, pred, rel_tol=rel_tol):
+            return True
+        if gold_comma is not None and math_equivalent(gold_comma, pred, rel_tol=rel_tol):
+            return True  # gold "1,22" (decimal comma) answered "1.22"
+        alt = maybe_decimal_comma(pred_text)
+        alt_value = parse_math(alt) if alt is not None else None
+        return alt_value is not None and math_equivalent(gold, alt_value, rel_tol=rel_tol)
 
     boxes = [b for b in dict.fromkeys(b.strip() for b in extract_boxed_all(text))]
     if boxes:
@@ -272,29 +283,35 @@ def math_equal(
         )
 
     found, source = final_answer(text, short_limit=short_limit)
-    if found is None:
-        return Outcome.unparseable("no final answer found", extracted=None, source="none")
+    if found is None:  # no marker and a long text: read its final sentence
+        found, source = text, "text"
     found = found.strip()
     if not found:
         return Outcome.unparseable(f"empty answer ({source})", extracted="", source=source)
-    if check_negation and _negated(found, source):
+    if check_negation and source in ("answer_tag", "gsm8k") and _negated(found, source):
         return Outcome.unparseable(
             f"negated answer {_short(found)!r}", extracted=found, source=source
         )
-    verdict = same(found)
-    if verdict is None and source in ("answer_is", "gsm8k", "answer_tag"):
-        head = _leading_math(found)
-        if head is not None:
-            verdict = same(head)
-            if verdict is not None:
-                found = head
+    picked = pick_answer(
+        found,
+        source,
+        parse_math,
+        gold,
+        check_negation=check_negation,
+        include_segment=source != "text",
+    )
+    if picked.refusal is not None:
+        return Outcome.unparseable(picked.refusal, extracted=found, source=source)
+    if picked.value is None or picked.text is None:
+        what = "no final answer found" if source == "text" else f"cannot parse {_short(found)!r}"
+        return Outcome.unparseable(what, extracted=found, source=source)
+    verdict = same(picked.text)
     if verdict is None:
         return Outcome.unparseable(
-            f"cannot parse {_short(found)!r}", extracted=found, source=source
+            f"cannot parse {_short(picked.text)!r}", extracted=picked.text, source=source
         )
-    return Outcome.ok(
-        float(verdict), _verdict(verdict, found, gold_text), extracted=found, source=source
-    )
+    why = _verdict(verdict, picked.text, gold_text) + f" (extracted from: {picked.source})"
+    return Outcome.ok(float(verdict), why, extracted=picked.text, source=source)
 
 
 def _verdict(ok: bool, got: str, gold: str) -> str:

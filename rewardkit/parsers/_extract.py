@@ -1,0 +1,193 @@
+"""Where a free-form completion states its final answer, beyond ``\\boxed{}`` and markers.
+
+Models often write the answer inline: "Therefore, $x = 3$.", "Thus the area is
+$12\\pi$ square units.", "Answer \\[ 9 \\]". :func:`answer_candidates` turns a
+text segment (the rest of an "answer is" line, or the whole completion when no
+marker was found) into an ordered list of typed candidates, most specific
+first; the caller keeps the first one its parser reads. Each candidate carries
+its source (reported in the reward's ``reason``) and its offset in the text, so
+a caller can say where the answer came from and never cut the text silently.
+
+Scanning is linear: delimiter search with ``str.find``, and regexes without
+nested quantifiers. Nothing is evaluated.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = [
+    "Candidate",
+    "answer_candidates",
+    "halve_backslashes",
+    "math_spans",
+    "maybe_decimal_comma",
+]
+
+#: Longest math span considered (a longer "span" is an unmatched ``$`` swallowing prose).
+MAX_SPAN_CHARS = 2_000
+
+#: Human-readable names of the extraction steps (what ``reason`` says).
+SOURCE_NAMES = {
+    "segment": "the whole answer text",
+    "leading": "the math before the first word",
+    "math": "last inline math",
+    "display": "last display math",
+    "after_is": "the words after the last 'is'",
+    "last_number": "the last number",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One reading of the final answer: ``text``, the step that found it, its offset."""
+
+    text: str
+    source: str
+    start: int
+
+
+_DISPLAY_OPEN = (("$$", "$$"), ("\\[", "\\]"))
+_INLINE_OPEN = (("\\(", "\\)"), ("$", "$"))
+
+
+def _find_unescaped(text: str, needle: str, start: int) -> int:
+    """``text.find(needle, start)`` skipping occurrences escaped by a backslash (``\\$``)."""
+    while True:
+        k = text.find(needle, start)
+        if k <= 0 or needle[0] != "$" or text[k - 1] != "\\":
+            return k
+        start = k + 1
+
+
+def math_spans(text: str) -> list[tuple[str, int, bool]]:
+    """Every ``$..$``, ``$$..$$``, ``\\(..\\)``, ``\\[..\\]`` span as (body, offset, display).
+
+    Inline spans do not cross a line break (a stray ``$`` must not swallow the
+    next paragraph); display spans may. Escaped ``\\$`` (currency in prose, or
+    inside the math) is not a delimiter.
+    """
+    out: list[tuple[str, int, bool]] = []
+    k, n = 0, len(text)
+    while k < n:
+        nxt = -1
+        for opener in ("$", "\\(", "\\["):
+            j = _find_unescaped(text, opener, k)
+            if j >= 0 and (nxt < 0 or j < nxt):
+                nxt = j
+        if nxt < 0:
+            break
+        if text.startswith("$$", nxt):
+            pair, display = ("$$", "$$"), True
+        elif text.startswith("\\[", nxt):
+            pair, display = ("\\[", "\\]"), True
+        elif text.startswith("\\(", nxt):
+            pair, display = ("\\(", "\\)"), False
+        else:
+            pair, display = ("$", "$"), False
+        body_at = nxt + len(pair[0])
+        end = _find_unescaped(text, pair[1], body_at)
+        if end < 0 or end - body_at > MAX_SPAN_CHARS:
+            k = body_at
+            continue
+        body = text[body_at:end]
+        if not display and "\n" in body:
+            k = body_at if pair[0] != "$" else end  # "$ \n 9 \n $" is not inline math
+            continue
+        if body.strip():
+            out.append((body.strip(), nxt, display))
+        k = end + len(pair[1])
+    return out
+
+
+_AFTER_IS_RE = re.compile(
+    r"(?:\bis|\bare|\bequals|\bgives|\best|=|:)\s+(?!not\b)([^\s].{0,200}?)[\s.;!]*\Z", re.I | re.S
+)
+_NUMBER_RE = re.compile(r"-?\d[\d,]*(?:\.\d+)?%?|-?\.\d+")
+_SENTENCE_END_RE = re.compile(r"(?<!\d)[.!?](?:\s+|\Z)(?=\S)|\n\s*\n")
+
+
+def final_sentence(text: str) -> tuple[str, int]:
+    """The last sentence of ``text`` (a period between digits does not end one) and its offset."""
+    tail_at = max(0, len(text) - 4_000)
+    tail = text[tail_at:].rstrip()
+    start = 0
+    for m in _SENTENCE_END_RE.finditer(tail):
+        start = m.end()
+    return tail[start:], tail_at + start
+
+
+_LEAD_RE = re.compile(r"^(.*?)(?:[.;]\s|,\s+(?=[A-Za-z]{3})|\s(?=[A-Za-z]{3,}\b(?<!\\)))")
+
+
+def answer_candidates(segment: str, offset: int = 0, *, lead: bool = False) -> list[Candidate]:
+    """Readings of the answer in ``segment``, most specific first (see the module docstring).
+
+    The steps: the segment itself; with ``lead`` (a marker's rest, where the
+    answer comes first: "96, since ...") the math before the first word; the
+    last display math, else the last inline math; the words after the
+    segment's last "is" / "=" / ":"; the last number of the final sentence.
+    """
+    out: list[Candidate] = []
+    seg = segment.strip()
+    if seg:
+        out.append(Candidate(seg, "segment", offset))
+    m_lead = _LEAD_RE.match(seg) if lead else None
+    if m_lead is not None and m_lead.group(1).strip().rstrip(",.;:"):
+        out.append(Candidate(m_lead.group(1).strip().rstrip(",.;:"), "leading", offset))
+    spans = math_spans(segment)
+    if spans:
+        body, at, display = spans[-1]
+        out.append(Candidate(body, "display" if display else "math", offset + at))
+    sentence, s_at = final_sentence(segment)
+    m = _AFTER_IS_RE.search(sentence)
+    if m is not None:
+        out.append(Candidate(m.group(1).strip(), "after_is", offset + s_at + m.start(1)))
+    numbers = _NUMBER_RE.findall(sentence)
+    last = None if not numbers else re.search(re.escape(numbers[-1]) + r"\D*\Z", sentence)
+    if last is not None:
+        out.append(
+            Candidate(last.group(0).rstrip(","), "last_number", offset + s_at + last.start())
+        )
+    seen: set[str] = set()
+    uniq = []
+    for c in out:
+        if c.text and c.text not in seen:
+            seen.add(c.text)
+            uniq.append(c)
+    return uniq
+
+
+_SINGLE_CMD_RE = re.compile(r"(?<!\\)\\[A-Za-z]")
+_DOUBLE_CMD_RE = re.compile(r"\\\\[A-Za-z]")
+
+
+def halve_backslashes(text: str) -> str:
+    """``\\\\frac{1}{2}`` (JSON-escaped twice) → ``\\frac{1}{2}``, when every command is doubled.
+
+    Only when no single-backslash command appears: a matrix row break ``\\\\``
+    next to real commands is left alone.
+    """
+    if "\\\\" not in text or not _DOUBLE_CMD_RE.search(text) or _SINGLE_CMD_RE.search(text):
+        return text
+    return text.replace("\\\\", "\\")
+
+
+_DECIMAL_COMMA_RE = re.compile(r"^(-?)(\d+),(\d+)$")
+
+
+def maybe_decimal_comma(text: str) -> str | None:
+    """``1,22`` / ``1000,99`` / ``0,111`` read as a decimal comma, or ``None``.
+
+    A comma is a thousands separator when it is followed by exactly three
+    digits and preceded by one to three digits other than a lone ``0``
+    (``1,000``, ``12,345``): such text is never reinterpreted.
+    """
+    m = _DECIMAL_COMMA_RE.match(text.strip().strip("$").strip())
+    if m is None:
+        return None
+    sign, head, tail = m.groups()
+    if len(tail) == 3 and 1 <= len(head) <= 3 and head != "0":
+        return None
+    return f"{sign}{head}.{tail}"

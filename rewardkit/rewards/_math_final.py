@@ -1,0 +1,126 @@
+"""Picking ``math_equal``'s final answer among the readings the extraction layer offers.
+
+:func:`rewardkit.parsers._extract.answer_candidates` lists readings of an answer
+segment (the whole segment, its last math span, the words after its last "is",
+its last number). This module keeps the first reading the bounded parser reads
+as math, after the refusals: a negated reading ("is not $5$", "42\u0338") is
+skipped, and if the only readings left were negated the answer is refused; a
+hedge ("42 or 43") is refused when the gold is one value. Prose that parses
+only as words (``TextValue``) is taken only when the gold itself is words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..parsers._extract import (
+    SOURCE_NAMES,
+    answer_candidates,
+    halve_backslashes,
+    math_spans,
+    maybe_decimal_comma,
+)
+from ..parsers._mathparse import MathValue, NumberValue, ScalarValue, TextValue
+
+__all__ = ["Picked", "parse_gold", "pick_answer"]
+
+# Negation words and symbols, including a combining long solidus overlay ("42\u0338").
+NEGATION_RE = re.compile(
+    r"\bnot\b|n['\u2019]t\b|\u2260|\u0338|\u20e5|!=|=/=|\\(?:neq|ne|not)(?![A-Za-z])", re.I
+)
+# A negation shortly before a reading: "is not $5$", "isn't equal to 5", "\neq 5".
+_NEG_BEFORE_RE = re.compile(
+    r"(?:\bnot|n['\u2019]t|\u2260|!=|\\(?:neq|ne|not)(?![A-Za-z]))(?:\s+[A-Za-z]+){0,3}[\s$=:(\\]*\Z",
+    re.I,
+)
+# Two candidate values joined by "or": "42 or 43", "$5$ or $6$", "either 2 or 3".
+_HEDGE_RE = re.compile(r"[\d$})]\s*,?\s*\b(?:or|and/or)\b\s*[-$\\({]*\s*[-\d\\]", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class Picked:
+    """The reading kept (``value`` None: nothing parseable) and why."""
+
+    text: str | None
+    source: str
+    value: MathValue | None
+    refusal: str | None = None
+
+
+def _negated_at(segment: str, text: str, start: int) -> bool:
+    if NEGATION_RE.search(text):
+        return True
+    return _NEG_BEFORE_RE.search(segment[max(0, start - 60) : start]) is not None
+
+
+def _single_value(v: MathValue) -> bool:
+    return isinstance(v, NumberValue | ScalarValue)
+
+
+def pick_answer(
+    segment: str,
+    source: str,
+    parse: Callable[[str], MathValue | None],
+    gold: MathValue,
+    *,
+    check_negation: bool,
+    include_segment: bool = True,
+) -> Picked:
+    """The final answer read from ``segment`` (found by step ``source``), or why there is none."""
+    segment = halve_backslashes(segment)
+    if check_negation and _single_value(gold) and _HEDGE_RE.search(segment[-400:]):
+        return Picked(segment, source, None, f"hedged answer {segment[-60:]!r}")
+    negated = 0
+    words: Picked | None = None
+    cands = answer_candidates(segment, lead=source in ("answer_is", "gsm8k", "answer_tag"))
+    if not include_segment:
+        cands = [c for c in cands if c.source != "segment"]
+    for cand in cands:
+        text = cand.text
+        if source == "answer_is" and cand.source == "segment":
+            digit = re.search(r"\d", text)  # "96, not 95": an explanation after the number
+            text = text[: digit.start()] if digit else text
+        if check_negation and _negated_at(segment, text, cand.start):
+            negated += 1
+            continue
+        value = parse(cand.text)
+        if value is None and cand.source != "segment":
+            alt = maybe_decimal_comma(cand.text)
+            value = parse(alt) if alt is not None else None
+        if value is None:
+            continue
+        step = source if cand.source == "segment" else f"{source}: {SOURCE_NAMES[cand.source]}"
+        if isinstance(value, TextValue) and not isinstance(gold, TextValue):
+            if words is None:
+                words = Picked(cand.text, step, value)
+            continue
+        return Picked(cand.text, step, value)
+    if negated:
+        return Picked(segment, source, None, f"negated answer {segment[-60:]!r}")
+    if words is not None:
+        return words
+    return Picked(segment, source, None)
+
+
+def parse_gold(text: str, parse: Callable[[str], MathValue | None]) -> MathValue | None:
+    """The gold answer parsed; a gold written as prose around math ("$19, 46$ and $82$",
+    JSON-doubled backslashes, a decimal comma) falls back to its last math span."""
+    value = parse(text)
+    if value is not None and not isinstance(value, TextValue):
+        return value
+    fixed = halve_backslashes(text)
+    if fixed != text:
+        again = parse(fixed)
+        if again is not None:
+            return again
+    alt = maybe_decimal_comma(text)
+    if alt is not None:
+        again = parse(alt)
+        if again is not None:
+            return again
+    spans = math_spans(text)
+    if spans and value is None:
+        return parse(spans[-1][0])
+    return value
