@@ -20,6 +20,7 @@ from dataclasses import dataclass
 __all__ = [
     "Candidate",
     "answer_candidates",
+    "clean_answer",
     "halve_backslashes",
     "math_spans",
     "maybe_decimal_comma",
@@ -137,13 +138,19 @@ def answer_candidates(segment: str, offset: int = 0, *, lead: bool = False) -> l
     if m_lead is not None and m_lead.group(1).strip().rstrip(",.;:"):
         out.append(Candidate(m_lead.group(1).strip().rstrip(",.;:"), "leading", offset))
     spans = math_spans(segment)
-    if spans:
-        body, at, display = spans[-1]
-        out.append(Candidate(body, "display" if display else "math", offset + at))
     sentence, s_at = final_sentence(segment)
     m = _AFTER_IS_RE.search(sentence)
-    if m is not None:
-        out.append(Candidate(m.group(1).strip(), "after_is", offset + s_at + m.start(1)))
+    after = Candidate(m.group(1).strip(), "after_is", offset + s_at + m.start(1)) if m else None
+    if spans:
+        body, at, display = spans[-1]
+        span = Candidate(body, "display" if display else "math", offset + at)
+        # "The largest $n$ is 34.": a number after the last math span is the answer
+        tail = segment[at + len(body) + 2 :]
+        if after is not None and _DIGIT_RE.search(tail) and after.start > offset + at:
+            out.append(after)
+        out.append(span)
+    if after is not None:
+        out.append(after)
     numbers = _NUMBER_RE.findall(sentence)
     last = None if not numbers else re.search(re.escape(numbers[-1]) + r"\D*\Z", sentence)
     if last is not None:
@@ -157,6 +164,20 @@ def answer_candidates(segment: str, offset: int = 0, *, lead: bool = False) -> l
             seen.add(c.text)
             uniq.append(c)
     return uniq
+
+
+_DIGIT_RE = re.compile(r"\d")
+_APPROX_RE = re.compile(r"\\approx(?![A-Za-z])|\u2248")
+
+
+def clean_answer(text: str) -> str:
+    """Cosmetic LaTeX removed before parsing: doubled backslashes, thin-space ``\!``
+    (``11,\! 111``), and an approximation tail (``x = \frac{1}{3} \approx 0.33``)."""
+    text = halve_backslashes(text).replace("\\!", "")
+    m = _APPROX_RE.search(text)
+    if m is not None and _DIGIT_RE.search(text[: m.start()]):  # "x \approx 11" keeps 11
+        text = text[: m.start()].rstrip()
+    return text
 
 
 _SINGLE_CMD_RE = re.compile(r"(?<!\\)\\[A-Za-z]")

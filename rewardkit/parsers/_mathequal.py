@@ -80,6 +80,12 @@ class _Cmp:
     def eq(self, g: MathValue, p: MathValue) -> bool:
         if isinstance(g, NumberValue) and isinstance(p, NumberValue):
             return numbers_equal(g.number, p.number, rel_tol=self.rel_tol, abs_tol=self.abs_tol)
+        # "0 < x < 1" states the interval (0, 1); "x \in [a, b]" states [a, b]
+        gi, pi = _chain_interval(g), _chain_interval(p)
+        if gi is not None or pi is not None:
+            gi = gi or _as_interval(_in_rhs(g))
+            pi = pi or _as_interval(_in_rhs(p))
+            return gi is not None and pi is not None and self.interval(gi, pi)
         if isinstance(p, RelationValue) and not isinstance(g, RelationValue):
             # "x = 5" (or "x = 2 + 3 = 5") answers "5": compare the last side
             if all(op in ("=", "in") for op in p.ops):
@@ -186,8 +192,10 @@ class _Cmp:
         g_lhs = g.sides[0]
         g_lhs_sym = isinstance(g_lhs, ScalarValue) and isinstance(g_lhs.expr, sp.Symbol)
         if not isinstance(p, RelationValue):
-            # gold "k = 1", answer "1": only when the gold's left side is a bare variable
-            return g_eq and len(g.sides) >= 2 and g_lhs_sym and self.eq(g.sides[-1], p)
+            # gold "k = 1", answer "1": when the gold's left side is a bare variable, or
+            # names a constant value ("f(x) = 1", "(p, q) = (3, 2)", "\frac{NO}{BO} = c")
+            named = g_lhs_sym or (_label_like(g_lhs) and _constant(g.sides[-1]))
+            return g_eq and len(g.sides) >= 2 and named and self.eq(g.sides[-1], p)
         p_eq = all(op in ("=", "in") for op in p.ops)
         if g_eq and p_eq:
             p_lhs = p.sides[0]
@@ -334,6 +342,62 @@ def _norm_ineq(r: RelationValue) -> tuple[Any, str] | None:
         return -d, "<" if op == ">" else "<="
     if op in ("<", "<=", "!=", "="):
         return d, op
+    return None
+
+
+def _label_like(v: MathValue) -> bool:
+    """Whether a left side only names a quantity (``f(x)``, ``|AB|``, ``(p, q)``,
+    ``\frac{NO}{BO}``, ``a^2``) rather than stating an equation (``2x + z``)."""
+    if isinstance(v, SeqValue):
+        return bool(v.items) and all(_label_like(i) for i in v.items)
+    return isinstance(v, ScalarValue) and _label_expr(v.expr)
+
+
+def _label_expr(e: Any) -> bool:
+    import sympy as sp
+    from sympy.core.function import AppliedUndef
+
+    if isinstance(e, sp.Symbol | AppliedUndef):
+        return True
+    if isinstance(e, sp.Abs):
+        return _label_expr(e.args[0])
+    if isinstance(e, sp.Pow):
+        return isinstance(e.base, sp.Symbol) and e.exp.is_Integer is True
+    if isinstance(e, sp.Mul):
+        return all(_label_expr(a) for a in e.args)
+    return False
+
+
+def _constant(v: MathValue) -> bool:
+    if isinstance(v, NumberValue):
+        return True
+    if isinstance(v, ScalarValue):
+        return not getattr(v.expr, "free_symbols", True)
+    if isinstance(v, SeqValue):
+        return all(_constant(i) for i in v.items)
+    return False
+
+
+def _in_rhs(v: MathValue) -> MathValue:
+    """``x \in S`` → ``S``; anything else unchanged."""
+    if isinstance(v, RelationValue) and v.ops == ("in",) and len(v.sides) == 2:
+        return v.sides[1]
+    return v
+
+
+def _chain_interval(v: MathValue) -> IntervalValue | None:
+    """``a < x \le b`` (or ``b > x \ge a``) as the interval it describes, else ``None``."""
+    if not isinstance(v, RelationValue) or len(v.sides) != 3:
+        return None
+    lo, mid, hi = (_scalar_expr(x) for x in v.sides)
+    if lo is None or mid is None or hi is None or not getattr(mid, "free_symbols", None):
+        return None
+    if getattr(lo, "free_symbols", True) or getattr(hi, "free_symbols", True):
+        return None
+    if all(op in ("<", "<=") for op in v.ops):
+        return IntervalValue(lo, hi, v.ops[0] == "<", v.ops[1] == "<")
+    if all(op in (">", ">=") for op in v.ops):
+        return IntervalValue(hi, lo, v.ops[1] == ">", v.ops[0] == ">")
     return None
 
 

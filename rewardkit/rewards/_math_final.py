@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from ..parsers._extract import (
     SOURCE_NAMES,
     answer_candidates,
+    clean_answer,
     halve_backslashes,
     math_spans,
     maybe_decimal_comma,
@@ -85,7 +86,7 @@ def pick_answer(
         if check_negation and _negated_at(segment, text, cand.start):
             negated += 1
             continue
-        value = parse(cand.text)
+        value = parse(clean_answer(cand.text))
         if value is None and cand.source != "segment":
             alt = maybe_decimal_comma(cand.text)
             value = parse(alt) if alt is not None else None
@@ -110,7 +111,7 @@ def parse_gold(text: str, parse: Callable[[str], MathValue | None]) -> MathValue
     value = parse(text)
     if value is not None and not isinstance(value, TextValue):
         return value
-    fixed = halve_backslashes(text)
+    fixed = clean_answer(text)
     if fixed != text:
         again = parse(fixed)
         if again is not None:

@@ -56,7 +56,7 @@ from ..parsers._answers import (
     extract_last_number,
     final_answer,
 )
-from ..parsers._extract import halve_backslashes, maybe_decimal_comma
+from ..parsers._extract import clean_answer, maybe_decimal_comma
 from ..parsers._mathparse import MathValue, NumberValue, RelationValue, ScalarValue
 from ..parsers._numbers import (
     ParsedNumber,
@@ -101,8 +101,9 @@ def _gold_text(answer: Any) -> str | None:
         return None
     if "####" in text:
         return extract_gsm8k(text)
-    if "\\boxed" in text or "\\fbox" in text:
-        return extract_boxed(text)
+    if "\\boxed" in text or "\\fbox" in text:  # several boxes: the answer is their list
+        boxes = list(dict.fromkeys(b for b in extract_boxed_all(text) if b))
+        return ", ".join(boxes) if boxes else None
     return text if len(text) <= MAX_GOLD_CHARS else None
 
 
@@ -243,7 +244,7 @@ def math_equal(
     gold_comma = parse_answer(gold_alt) if gold_alt is not None else None
 
     def same(pred_text: str) -> bool | None:
-        pred = parse_math(halve_backslashes(pred_text))  # uncached: only the gold repeats
+        pred = parse_math(clean_answer(pred_text))  # uncached: only the gold repeats
         if pred is None:
             return None
         if math_equivalent(gold, pred, rel_tol=rel_tol):
