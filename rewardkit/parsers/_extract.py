@@ -21,6 +21,7 @@ __all__ = [
     "Candidate",
     "answer_candidates",
     "clean_answer",
+    "final_marker_after_boxes",
     "halve_backslashes",
     "math_spans",
     "maybe_decimal_comma",
@@ -105,31 +106,38 @@ def math_spans(text: str) -> list[tuple[str, int, bool]]:
 _AFTER_IS_RE = re.compile(
     r"(?:\bis|\bare|\bequals|\bgives|\best|=|:)\s+(?!not\b)([^\s].{0,200}?)[\s.;!]*\Z", re.I | re.S
 )
-_NUMBER_RE = re.compile(r"-?\d[\d,]*(?:\.\d+)?%?|-?\.\d+")
+_NUMBER_RE = re.compile(r"(?<![A-Za-z_])(?:-?\d[\d,]*(?:\.\d+)?%?|-?\.\d+)")
 _SENTENCE_END_RE = re.compile(r"(?<!\d)[.!?](?:\s+|\Z)(?=\S)|\n\s*\n")
 
 
-def final_sentence(text: str) -> tuple[str, int]:
-    """The last sentence of ``text`` (a period between digits does not end one) and its offset."""
+def sentences(text: str, *, last: int = 3) -> list[tuple[str, int]]:
+    """The last ``last`` sentences of ``text``, last first, with their offsets (a period
+    between digits, as in ``3.5``, does not end a sentence)."""
     tail_at = max(0, len(text) - 4_000)
     tail = text[tail_at:].rstrip()
-    start = 0
-    for m in _SENTENCE_END_RE.finditer(tail):
-        start = m.end()
-    return tail[start:], tail_at + start
+    starts = [0] + [m.end() for m in _SENTENCE_END_RE.finditer(tail)]
+    bounds = list(zip(starts, [*starts[1:], len(tail)], strict=True))[-last:]
+    return [(tail[a:b], tail_at + a) for a, b in reversed(bounds) if tail[a:b].strip()]
 
 
 _LEAD_RE = re.compile(r"^(.*?)(?:[.;]\s|,\s+(?=[A-Za-z]{3})|\s(?=[A-Za-z]{3,}\b(?<!\\)))")
+# Chat-template tokens a runaway completion continues past ("... is 2/3. <|im_start|>user").
+_CHAT_TOKEN_RE = re.compile(r"<\|[A-Za-z_]{1,30}\|>")
 
 
 def answer_candidates(segment: str, offset: int = 0, *, lead: bool = False) -> list[Candidate]:
     """Readings of the answer in ``segment``, most specific first (see the module docstring).
 
     The steps: the segment itself; with ``lead`` (a marker's rest, where the
-    answer comes first: "96, since ...") the math before the first word; the
-    last display math, else the last inline math; the words after the
-    segment's last "is" / "=" / ":"; the last number of the final sentence.
+    answer comes first: "96, since ...") the math before the first word and
+    then the marker's first sentence, else the last three sentences, last
+    first. In each sentence: its last display or inline math, the words after
+    its last "is" / "=" / ":" (first when they follow that math: "the largest
+    $n$ is 34"), its last number. Text after a chat-template token is dropped.
     """
+    chat = _CHAT_TOKEN_RE.search(segment)
+    if chat is not None and segment[: chat.start()].strip():
+        segment = segment[: chat.start()]
     out: list[Candidate] = []
     seg = segment.strip()
     if seg:
@@ -138,25 +146,16 @@ def answer_candidates(segment: str, offset: int = 0, *, lead: bool = False) -> l
     if m_lead is not None and m_lead.group(1).strip().rstrip(",.;:"):
         out.append(Candidate(m_lead.group(1).strip().rstrip(",.;:"), "leading", offset))
     spans = math_spans(segment)
-    sentence, s_at = final_sentence(segment)
-    m = _AFTER_IS_RE.search(sentence)
-    after = Candidate(m.group(1).strip(), "after_is", offset + s_at + m.start(1)) if m else None
-    if spans:
+    if lead:
+        first = sentences(segment, last=10_000)
+        picked = first[-1:] if first else []
+    else:
+        picked = sentences(segment)
+    for sentence, s_at in picked:
+        out.extend(_sentence_candidates(segment, sentence, s_at, spans, offset))
+    if spans:  # a display block spanning several "sentences"
         body, at, display = spans[-1]
-        span = Candidate(body, "display" if display else "math", offset + at)
-        # "The largest $n$ is 34.": a number after the last math span is the answer
-        tail = segment[at + len(body) + 2 :]
-        if after is not None and _DIGIT_RE.search(tail) and after.start > offset + at:
-            out.append(after)
-        out.append(span)
-    if after is not None:
-        out.append(after)
-    numbers = _NUMBER_RE.findall(sentence)
-    last = None if not numbers else re.search(re.escape(numbers[-1]) + r"\D*\Z", sentence)
-    if last is not None:
-        out.append(
-            Candidate(last.group(0).rstrip(","), "last_number", offset + s_at + last.start())
-        )
+        out.append(Candidate(body, "display" if display else "math", offset + at))
     seen: set[str] = set()
     uniq = []
     for c in out:
@@ -166,14 +165,43 @@ def answer_candidates(segment: str, offset: int = 0, *, lead: bool = False) -> l
     return uniq
 
 
+def _sentence_candidates(
+    segment: str, sentence: str, s_at: int, spans: list[tuple[str, int, bool]], offset: int
+) -> list[Candidate]:
+    out: list[Candidate] = []
+    m = _AFTER_IS_RE.search(sentence)
+    after = Candidate(m.group(1).strip(), "after_is", offset + s_at + m.start(1)) if m else None
+    inside = [sp for sp in spans if s_at <= sp[1] < s_at + len(sentence)]
+    if inside:
+        body, at, display = inside[-1]
+        span = Candidate(body, "display" if display else "math", offset + at)
+        # "The largest $n$ is 34.": a number after the last math span is the answer
+        tail = segment[at + len(body) + 2 : s_at + len(sentence)]
+        if after is not None and _DIGIT_RE.search(tail) and after.start > offset + at:
+            out.append(after)
+        out.append(span)
+    if after is not None:
+        out.append(after)
+    numbers = list(_NUMBER_RE.finditer(sentence))
+    if numbers:
+        last = numbers[-1]
+        out.append(
+            Candidate(last.group(0).rstrip(","), "last_number", offset + s_at + last.start())
+        )
+    return out
+
+
 _DIGIT_RE = re.compile(r"\d")
+# "11,\! 111" and "14{,}916": a typeset thousands separator between digit groups
+_GROUP_RE = re.compile(r"(?<=\d)(?:,\\!\s*|\{,\})(?=\d{3})")
 _APPROX_RE = re.compile(r"\\approx(?![A-Za-z])|\u2248")
 
 
 def clean_answer(text: str) -> str:
     """Cosmetic LaTeX removed before parsing: doubled backslashes, thin-space ``\!``
     (``11,\! 111``), and an approximation tail (``x = \frac{1}{3} \approx 0.33``)."""
-    text = halve_backslashes(text).replace("\\!", "")
+    text = halve_backslashes(text)
+    text = _GROUP_RE.sub(",", text).replace("\\!", "")
     m = _APPROX_RE.search(text)
     if m is not None and _DIGIT_RE.search(text[: m.start()]):  # "x \approx 11" keeps 11
         text = text[: m.start()].rstrip()
@@ -212,3 +240,26 @@ def maybe_decimal_comma(text: str) -> str | None:
     if len(tail) == 3 and 1 <= len(head) <= 3 and head != "0":
         return None
     return f"{sign}{head}.{tail}"
+
+
+_FINAL_MARK_RE = re.compile(r"final answer|the answer is", re.I)
+_BOX_RE = re.compile(r"\\(?:boxed|fbox)(?![A-Za-z])")
+
+
+def final_marker_after_boxes(text: str) -> int | None:
+    """Offset of a "final answer" / "the answer is" marker that follows every ``\\boxed``.
+
+    Boxes that a completion later restates as its final answer were working
+    steps (``\\boxed{200}`` for an interest payment); the last statement wins.
+    """
+    last_box = max(text.rfind("\\boxed"), text.rfind("\\fbox"))
+    if last_box < 0:
+        return None
+    mark = _FINAL_MARK_RE.search(text, last_box)
+    if mark is None:
+        return None
+    while True:  # the last marker
+        nxt = _FINAL_MARK_RE.search(text, mark.end())
+        if nxt is None:
+            return mark.start()
+        mark = nxt

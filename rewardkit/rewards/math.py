@@ -56,7 +56,7 @@ from ..parsers._answers import (
     extract_last_number,
     final_answer,
 )
-from ..parsers._extract import clean_answer, maybe_decimal_comma
+from ..parsers._extract import clean_answer, final_marker_after_boxes, maybe_decimal_comma
 from ..parsers._mathparse import MathValue, NumberValue, RelationValue, ScalarValue
 from ..parsers._numbers import (
     ParsedNumber,
@@ -256,6 +256,9 @@ def math_equal(
         return alt_value is not None and math_equivalent(gold, alt_value, rel_tol=rel_tol)
 
     boxes = [b for b in dict.fromkeys(b.strip() for b in extract_boxed_all(text))]
+    restated = final_marker_after_boxes(text) if boxes else None
+    if restated is not None:  # "\boxed{200} ... \boxed{255} ... The final answer is $10,455$."
+        text, boxes = text[restated:], []
     if boxes:
         if any(not b for b in boxes):
             return Outcome.unparseable("empty \\boxed{}", extracted="", source="boxed")
