@@ -25,6 +25,7 @@ __all__ = [
     "halve_backslashes",
     "math_spans",
     "maybe_decimal_comma",
+    "typeset_clean",
 ]
 
 #: Longest math span considered (a longer "span" is an unmatched ``$`` swallowing prose).
@@ -106,7 +107,9 @@ def math_spans(text: str) -> list[tuple[str, int, bool]]:
 _AFTER_IS_RE = re.compile(
     r"(?:\bis|\bare|\bequals|\bgives|\best|=|:)\s+(?!not\b)([^\s].{0,200}?)[\s.;!]*\Z", re.I | re.S
 )
-_NUMBER_RE = re.compile(r"(?<![A-Za-z_])(?:-?\d[\d,]*(?:\.\d+)?%?|-?\.\d+)")
+_NUMBER_RE = re.compile(
+    r"(?<![A-Za-z_])(?:-?\d{1,12}/\d{1,12}(?![\d.,])|-?\d[\d,]*(?:\.\d+)?%?|-?\.\d+)"
+)
 _SENTENCE_END_RE = re.compile(r"(?<!\d)[.!?](?:\s+|\Z)(?=\S)|\n\s*\n")
 
 
@@ -183,6 +186,9 @@ def _sentence_candidates(
     if after is not None:
         out.append(after)
     numbers = list(_NUMBER_RE.finditer(sentence))
+    # a number inside math is part of that math ("8" in a matrix sum), not the answer
+    in_math = [(at - s_at, at - s_at + len(body) + 2) for body, at, _ in inside]
+    numbers = [n for n in numbers if not any(a <= n.start() < b for a, b in in_math)]
     if numbers:
         last = numbers[-1]
         out.append(
@@ -197,11 +203,16 @@ _GROUP_RE = re.compile(r"(?<=\d)(?:,\\!\s*|\{,\})(?=\d{3})")
 _APPROX_RE = re.compile(r"\\approx(?![A-Za-z])|\u2248")
 
 
+def typeset_clean(text: str) -> str:
+    """Doubled backslashes halved and typeset thousands separators (``11,\\! 111``,
+    ``14{,}916``) made plain; safe on a whole completion."""
+    return _GROUP_RE.sub(",", halve_backslashes(text)).replace("\\!", "")
+
+
 def clean_answer(text: str) -> str:
     """Cosmetic LaTeX removed before parsing: doubled backslashes, thin-space ``\!``
     (``11,\! 111``), and an approximation tail (``x = \frac{1}{3} \approx 0.33``)."""
-    text = halve_backslashes(text)
-    text = _GROUP_RE.sub(",", text).replace("\\!", "")
+    text = typeset_clean(text)
     m = _APPROX_RE.search(text)
     if m is not None and _DIGIT_RE.search(text[: m.start()]):  # "x \approx 11" keeps 11
         text = text[: m.start()].rstrip()

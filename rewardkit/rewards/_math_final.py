@@ -19,9 +19,9 @@ from ..parsers._extract import (
     SOURCE_NAMES,
     answer_candidates,
     clean_answer,
-    halve_backslashes,
     math_spans,
     maybe_decimal_comma,
+    typeset_clean,
 )
 from ..parsers._mathparse import MathValue, NumberValue, ScalarValue, TextValue
 
@@ -70,7 +70,7 @@ def pick_answer(
     include_segment: bool = True,
 ) -> Picked:
     """The final answer read from ``segment`` (found by step ``source``), or why there is none."""
-    segment = halve_backslashes(segment)
+    segment = typeset_clean(segment)
     if check_negation and _single_value(gold) and _HEDGE_RE.search(segment[-400:]):
         return Picked(segment, source, None, f"hedged answer {segment[-60:]!r}")
     negated = 0
