@@ -200,19 +200,23 @@ def _sentence_candidates(
 _DIGIT_RE = re.compile(r"\d")
 # "11,\! 111" and "14{,}916": a typeset thousands separator between digit groups
 _GROUP_RE = re.compile(r"(?<=\d)(?:,\\!\s*|\{,\})(?=\d{3})")
+# "\quadx_2" (spacing glued to the next token), and ", and" / "\text{ and }" in a list
+_QUAD_RE = re.compile(r"(?<!\\)\\q?quad|(?<!\\)\\[,;: ](?![A-Za-z])")
+_LIST_AND_RE = re.compile(r",?\s*(?:\\text\{\s*and\s*\}|\band\b)\s*(?=[-\d$\\({])")
 _APPROX_RE = re.compile(r"\\approx(?![A-Za-z])|\u2248")
 
 
 def typeset_clean(text: str) -> str:
     """Doubled backslashes halved and typeset thousands separators (``11,\\! 111``,
     ``14{,}916``) made plain; safe on a whole completion."""
-    return _GROUP_RE.sub(",", halve_backslashes(text)).replace("\\!", "")
+    text = _GROUP_RE.sub(",", halve_backslashes(text)).replace("\\!", "")
+    return _QUAD_RE.sub(" ", text)
 
 
 def clean_answer(text: str) -> str:
     """Cosmetic LaTeX removed before parsing: doubled backslashes, thin-space ``\!``
     (``11,\! 111``), and an approximation tail (``x = \frac{1}{3} \approx 0.33``)."""
-    text = typeset_clean(text)
+    text = _LIST_AND_RE.sub(", ", typeset_clean(text))
     m = _APPROX_RE.search(text)
     if m is not None and _DIGIT_RE.search(text[: m.start()]):  # "x \approx 11" keeps 11
         text = text[: m.start()].rstrip()

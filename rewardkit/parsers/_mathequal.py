@@ -80,6 +80,10 @@ class _Cmp:
     def eq(self, g: MathValue, p: MathValue) -> bool:
         if isinstance(g, NumberValue) and isinstance(p, NumberValue):
             return numbers_equal(g.number, p.number, rel_tol=self.rel_tol, abs_tol=self.abs_tol)
+        if isinstance(g, Alternatives) or isinstance(p, Alternatives):
+            # "\pm 2" is the set {-2, 2}: same options, or the same as a list/set answer
+            go, po = _options(g), _options(p)
+            return go is not None and po is not None and self.seq(go, po)
         # "0 < x < 1" states the interval (0, 1); "x \in [a, b]" states [a, b]
         gi, pi = _chain_interval(g), _chain_interval(p)
         if gi is not None or pi is not None:
@@ -376,6 +380,16 @@ def _constant(v: MathValue) -> bool:
     if isinstance(v, SeqValue):
         return all(_constant(i) for i in v.items)
     return False
+
+
+def _options(v: MathValue) -> SeqValue | None:
+    """An ``Alternatives`` or an unordered list/set as a set of values, else ``None``."""
+    if isinstance(v, Alternatives):
+        items = tuple(o if isinstance(o, ScalarValue) else ScalarValue(o) for o in v.options)
+        return SeqValue("set", items)
+    if isinstance(v, SeqValue) and v.kind in ("list", "set"):
+        return SeqValue("set", v.items)
+    return None
 
 
 def _in_rhs(v: MathValue) -> MathValue:
