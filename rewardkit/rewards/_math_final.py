@@ -21,11 +21,12 @@ from ..parsers._extract import (
     clean_answer,
     math_spans,
     maybe_decimal_comma,
+    sentences,
     typeset_clean,
 )
 from ..parsers._mathparse import MathValue, NumberValue, ScalarValue, TextValue
 
-__all__ = ["Picked", "parse_gold", "pick_answer"]
+__all__ = ["COMBINING_NEG_RE", "Picked", "hedge_scope", "hedged", "parse_gold", "pick_answer"]
 
 # Negation words and symbols, including a combining long solidus overlay ("42\u0338").
 NEGATION_RE = re.compile(
@@ -37,7 +38,24 @@ _NEG_BEFORE_RE = re.compile(
     re.I,
 )
 # Two candidate values joined by "or": "42 or 43", "$5$ or $6$", "either 2 or 3".
-_HEDGE_RE = re.compile(r"[\d$})]\s*,?\s*\b(?:or|and/or)\b\s*[-$\\({]*\s*[-\d\\]", re.I)
+# Two numbers joined by "or" within a few characters: "42 or 43", "43, or maybe 42",
+# "x = 42 or x = 43", "42 (or 43)", "$5$ or $6$".
+_HEDGE_RE = re.compile(r"\d[^\n\d]{0,6}?\b(?:or|and/or)\b[^\n\d]{0,20}?\d", re.I)
+# Combining overlays that strike a digit through: "42\u0338" reads "not 42".
+COMBINING_NEG_RE = re.compile("[\u0337\u0338\u20d2\u20e5\u20e6]")
+
+
+def hedged(text: str) -> bool:
+    """Whether ``text`` offers two numeric answers joined by "or"."""
+    return _HEDGE_RE.search(text) is not None
+
+
+def hedge_scope(text: str, source: str) -> str:
+    """Where a hedge counts: a marker's or tag's whole answer, else the last two sentences
+    (reasoning earlier in a long text may weigh "2 or 3 cases" freely)."""
+    if source in ("text", "last_number"):
+        return " ".join(s for s, _ in sentences(text, last=2))
+    return text[-400:]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +70,9 @@ class Picked:
 
 def _negated_at(segment: str, text: str, start: int) -> bool:
     if NEGATION_RE.search(text):
+        return True
+    end = start + len(text)
+    if COMBINING_NEG_RE.search(segment[end : end + 2]):  # "42\u0338" read as "42"
         return True
     return _NEG_BEFORE_RE.search(segment[max(0, start - 60) : start]) is not None
 
@@ -71,7 +92,7 @@ def pick_answer(
 ) -> Picked:
     """The final answer read from ``segment`` (found by step ``source``), or why there is none."""
     segment = typeset_clean(segment)
-    if check_negation and _single_value(gold) and _HEDGE_RE.search(segment[-400:]):
+    if check_negation and _single_value(gold) and hedged(hedge_scope(segment, source)):
         return Picked(segment, source, None, f"hedged answer {segment[-60:]!r}")
     negated = 0
     words: Picked | None = None
@@ -83,7 +104,9 @@ def pick_answer(
         if source == "answer_is" and cand.source == "segment":
             digit = re.search(r"\d", text)  # "96, not 95": an explanation after the number
             text = text[: digit.start()] if digit else text
-        if check_negation and _negated_at(segment, text, cand.start):
+        if check_negation and (
+            COMBINING_NEG_RE.search(cand.text) or _negated_at(segment, text, cand.start)
+        ):
             negated += 1
             continue
         value = parse(clean_answer(cand.text))

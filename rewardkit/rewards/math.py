@@ -41,11 +41,14 @@ Guards shared by all three rewards (each → ``UNPARSEABLE``, score 0.0):
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import itertools
 import re
-from typing import Any, Literal
+from collections.abc import Callable
+from typing import Any, Literal, TypeVar
 
-from .._completion import Completion, _scan_reasoning, prompt_text
+from .._completion import MAX_COMPLETION_CHARS, Completion, _scan_reasoning, prompt_text
 from .._outcome import Outcome
 from .._reward import reward
 from ..parsers._answers import (
@@ -65,7 +68,14 @@ from ..parsers._numbers import (
     parse_number_ex,
 )
 from ..parsers._xml import count_blocks, extract_tag
-from ._math_final import NEGATION_RE, parse_gold, pick_answer
+from ._math_final import (
+    COMBINING_NEG_RE,
+    NEGATION_RE,
+    hedge_scope,
+    hedged,
+    parse_gold,
+    pick_answer,
+)
 
 __all__ = ["int_answer", "math_equal", "number_match"]
 
@@ -79,6 +89,25 @@ ECHO_MIN_CHARS = 20
 MAX_BOXES_TOTAL = 8
 
 Extract = Literal["auto", "answer_tag", "gsm8k", "answer_is", "boxed", "last_number"]
+
+
+_F = TypeVar("_F", bound=Callable[..., Outcome])
+
+
+def _flag_truncated(fn: _F) -> _F:
+    """Say so when the completion was cut to ``MAX_COMPLETION_CHARS`` before scoring: the
+    final answer of an overlong text may be in the part that was dropped."""
+
+    @functools.wraps(fn)
+    def wrapper(completion: Any, *args: Any, **kwargs: Any) -> Outcome:
+        out = fn(completion, *args, **kwargs)
+        if not getattr(completion, "truncated", False):
+            return out
+        note = f"completion cut to its first {MAX_COMPLETION_CHARS:,} characters"
+        reason = f"{out.reason}; {note}" if out.reason else note
+        return dataclasses.replace(out, reason=reason, extras={**out.extras, "truncated": True})
+
+    return wrapper  # type: ignore[return-value]
 
 
 def _completion(completion: Any) -> Completion:
@@ -160,11 +189,16 @@ _DIGIT_RE = re.compile(r"\d")
 
 def _negated(snippet: str, source: str, text: str = "") -> bool:
     """Whether an extracted answer is negated (see the module docstring for the policy)."""
+    if COMBINING_NEG_RE.search(snippet):  # "42\u0338": struck through
+        return True
     if source == "answer_is":
         first = _DIGIT_RE.search(snippet)
         return _NEGATION_RE.search(snippet[: first.start()] if first else snippet) is not None
     if source == "last_number":
         at = text.rfind(snippet)
+        after = text[at + len(snippet) : at + len(snippet) + 2] if at >= 0 else ""
+        if COMBINING_NEG_RE.search(after):
+            return True
         return at > 0 and _NEG_BEFORE_RE.search(text[max(0, at - 60) : at]) is not None
     return _NEGATION_RE.search(snippet) is not None
 
@@ -179,7 +213,8 @@ def _is_echo(answer_text: str, prompt: Any) -> bool:
 # -- math_equal ------------------------------------------------------------------------------
 
 
-@reward(range=(0, 1), version="2")
+@reward(range=(0, 1), version="3")
+@_flag_truncated
 def math_equal(
     completion: Completion,
     answer: Any,
@@ -304,11 +339,12 @@ def math_equal(
         check_negation=check_negation,
         include_segment=source != "text",
     )
+    shown = None if source == "text" else found  # a whole long text is no "extracted" answer
     if picked.refusal is not None:
-        return Outcome.unparseable(picked.refusal, extracted=found, source=source)
+        return Outcome.unparseable(picked.refusal, extracted=shown, source=source)
     if picked.value is None or picked.text is None:
         what = "no final answer found" if source == "text" else f"cannot parse {_short(found)!r}"
-        return Outcome.unparseable(what, extracted=found, source=source)
+        return Outcome.unparseable(what, extracted=shown, source=source)
     verdict = same(picked.text)
     if verdict is None:
         return Outcome.unparseable(
@@ -345,9 +381,9 @@ _NUM_TOKEN_RE = re.compile(
     r"-?\$?\d[\d,]*(?:\.\d+)?(?:[eE][-+]?\d{1,4})?%?|-?\.\d+|\\[dt]?frac\{[^{}]{1,40}\}\{[^{}]{1,40}\}"
 )
 # Right before a number: it is an argument, exponent or subscript ("\sqrt{90}", "2^10").
-_FORMULA_BEFORE_RE = re.compile(r"[\^_{\u221a\u221b\u221c]$|\\(?:times|cdot)$|[*\u00d7]$")
+_FORMULA_BEFORE_RE = re.compile(r"[\^_{\u221a\u221b\u221c/]$|\\(?:times|cdot)$|[*\u00d7]$")
 # Right after a number: an exponent, a constant or an operator ("90^2", "100\pi", "9 \cdot 10").
-_FORMULA_AFTER_RE = re.compile(r"^(?:[\^_\u03c0\u221a*\u00d7]|\\(?:times|cdot)(?![A-Za-z]))")
+_FORMULA_AFTER_RE = re.compile(r"^(?:[\^_\u03c0\u221a*\u00d7/]|\\(?:times|cdot)(?![A-Za-z]))")
 
 
 def _formula_around(text: str, start: int, end: int) -> str | None:
@@ -455,6 +491,10 @@ def _number_answer(
     snippet, source, pred, formula = _find_number(text, extract, order)
     if snippet is None:
         return Outcome.unparseable(missing, extracted=None, source=source)
+    if hedged(hedge_scope(text if source == "last_number" else snippet, source)):
+        return Outcome.unparseable(
+            f"hedged answer {_short(snippet)!r}", extracted=snippet, source=source
+        )
     value: ParsedNumber | MathValue | None = pred
     if pred is None:
         value = _parse_numeric(formula)
@@ -494,7 +534,8 @@ def _gold_number(gold_text: str) -> ParsedNumber | MathValue | None:
     return _parse_numeric(gold_text, cached=True)
 
 
-@reward(range=(0, 1), version="3", cheap=True)
+@reward(range=(0, 1), version="4", cheap=True)
+@_flag_truncated
 def number_match(
     completion: Completion,
     answer: Any,
@@ -567,7 +608,8 @@ def _as_math(v: ParsedNumber | MathValue) -> MathValue:
     return NumberValue(v) if isinstance(v, ParsedNumber) else v
 
 
-@reward(range=(0, 1), version="3", cheap=True)
+@reward(range=(0, 1), version="4", cheap=True)
+@_flag_truncated
 def int_answer(completion: Completion, *, extract: Extract = "auto") -> Outcome:
     """1.0 if the final answer is an integer (the Unsloth GSM8K notebook's ``int_reward_func``).
 
