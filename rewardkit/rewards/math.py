@@ -478,7 +478,7 @@ def _parse_numeric(text: str | None, *, cached: bool = False) -> MathValue | Non
 
 
 def _number_answer(
-    c: Completion, extract: str, order: tuple[str, ...], missing: str
+    c: Completion, extract: str, order: tuple[str, ...], missing: str, text: str | None = None
 ) -> Outcome | tuple[str, str, ParsedNumber | MathValue]:
     """The stated number of ``c`` as (text, source, number), or the ``UNPARSEABLE`` outcome:
     spam, no answer (``missing``), no single number, or a negated one. An answer that is
@@ -487,7 +487,7 @@ def _number_answer(
     spam = _spam(c)
     if spam is not None:
         return Outcome.unparseable(spam, extracted=None, source="spam")
-    text = c.answer_text
+    text = c.answer_text if text is None else text
     snippet, source, pred, formula = _find_number(text, extract, order)
     if snippet is None:
         return Outcome.unparseable(missing, extracted=None, source=source)
@@ -518,6 +518,7 @@ def _number_answer(
     return snippet, source, value
 
 
+@functools.lru_cache(maxsize=4096)
 def _gold_number(gold_text: str) -> ParsedNumber | MathValue | None:
     """The gold as a plain number, else (``\\sqrt{90}``, ``100\\pi``) as the constant the
     math parser reads, else ``None``."""
@@ -585,11 +586,12 @@ def number_match(
         else:
             reason = f"gold answer {_short(str(answer))!r} is not a number"
         return Outcome.not_applicable(reason, extracted=None, source="none")
-    if _is_echo(c.answer_text, prompt):
+    text = c.answer_text
+    if _is_echo(text, prompt):
         return Outcome.unparseable(
             "the completion echoes the prompt", extracted=None, source="echo"
         )
-    found = _number_answer(c, extract, _ORDER, "no number found")
+    found = _number_answer(c, extract, _ORDER, "no number found", text)
     if isinstance(found, Outcome):
         return found
     snippet, source, pred = found
