@@ -491,6 +491,10 @@ def _number_answer(
     snippet, source, pred, formula = _find_number(text, extract, order)
     if snippet is None:
         return Outcome.unparseable(missing, extracted=None, source=source)
+    if source == "boxed" and len({b.strip() for b in extract_boxed_all(text, limit=8)}) > 1:
+        return Outcome.unparseable(
+            "several different \\boxed{} answers", extracted=snippet, source=source
+        )
     if hedged(hedge_scope(text if source == "last_number" else snippet, source)):
         return Outcome.unparseable(
             f"hedged answer {_short(snippet)!r}", extracted=snippet, source=source
