@@ -104,18 +104,29 @@ def math_spans(text: str) -> list[tuple[str, int, bool]]:
     return out
 
 
-_AFTER_IS_RE = re.compile(
-    r"(?:\bis|\bare|\bequals|\bgives|\best|=|:)\s+(?!not\b)([^\s].{0,200}?)[\s.;!]*\Z", re.I | re.S
-)
+_IS_MARK_RE = re.compile(r"(?:\bis|\bare|\bequals|\bgives|\best|=|:)\s+", re.I)
+
+
+def _after_last_is(sentence: str) -> tuple[str, int] | None:
+    """The words after the sentence's last "is" / "=" / ":" (not "is not"), and their offset."""
+    last = None
+    for m in _IS_MARK_RE.finditer(sentence):
+        last = m
+    if last is None or sentence.startswith("not", last.end()):
+        return None
+    rest = sentence[last.end() : last.end() + 200].rstrip().rstrip(".;!").rstrip()
+    return (rest, last.end()) if rest else None
+
+
 _NUMBER_RE = re.compile(
-    r"(?<![A-Za-z_])(?:-?\d{1,12}/\d{1,12}(?![\d.,])|-?\d[\d,]*(?:\.\d+)?%?|-?\.\d+)"
+    r"(?<![A-Za-z_])(?:-?\d{1,12}/\d{1,12}(?!\d|[.,]\d)|-?\d[\d,]*(?:\.\d+)?%?|-?\.\d+)"
 )
-_SENTENCE_END_RE = re.compile(r"(?<!\d)[.!?](?:\s+|\Z)(?=\S)|\n\s*\n")
+_SENTENCE_END_RE = re.compile(r"[.!?](?:\s+|\Z)(?=\S)|\n\s*\n")
 
 
 def sentences(text: str, *, last: int = 3) -> list[tuple[str, int]]:
     """The last ``last`` sentences of ``text``, last first, with their offsets (a period
-    between digits, as in ``3.5``, does not end a sentence)."""
+    ends one only when whitespace follows it: ``3.5`` does not)."""
     tail_at = max(0, len(text) - 4_000)
     tail = text[tail_at:].rstrip()
     starts = [0] + [m.end() for m in _SENTENCE_END_RE.finditer(tail)]
@@ -172,8 +183,8 @@ def _sentence_candidates(
     segment: str, sentence: str, s_at: int, spans: list[tuple[str, int, bool]], offset: int
 ) -> list[Candidate]:
     out: list[Candidate] = []
-    m = _AFTER_IS_RE.search(sentence)
-    after = Candidate(m.group(1).strip(), "after_is", offset + s_at + m.start(1)) if m else None
+    m = _after_last_is(sentence)
+    after = Candidate(m[0], "after_is", offset + s_at + m[1]) if m else None
     inside = [sp for sp in spans if s_at <= sp[1] < s_at + len(sentence)]
     if inside:
         body, at, display = inside[-1]
