@@ -25,6 +25,7 @@ __all__ = [
     "halve_backslashes",
     "math_spans",
     "maybe_decimal_comma",
+    "ratio_as_tuple",
     "typeset_clean",
 ]
 
@@ -289,3 +290,21 @@ def final_marker_after_boxes(text: str) -> int | None:
         if nxt is None:
             return mark.start()
         mark = nxt
+
+
+_RATIO_SIDE_RE = re.compile(r"^\s*([^:]{1,60}?)\s*:\s*([^:]{1,60}?)\s*$")
+
+
+def ratio_as_tuple(text: str) -> str | None:
+    """``7:32`` → ``(7, 32)`` and ``V_1:V_2=11:21`` → ``(V_1, V_2)=(11, 21)``: a ratio or a
+    clock time compared part by part (``12:00`` is not ``1:00``), or ``None``."""
+    body = text.strip().strip("$").strip()
+    if ":" not in body or "\\colon" in body or len(body) > 200:
+        return None
+    sides = []
+    for side in body.split("="):
+        if side.count(":") > 1:
+            return None
+        m = _RATIO_SIDE_RE.match(side) if ":" in side else None
+        sides.append(f"({m.group(1)}, {m.group(2)})" if m else side)
+    return "=".join(sides)

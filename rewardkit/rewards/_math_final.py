@@ -21,6 +21,7 @@ from ..parsers._extract import (
     clean_answer,
     math_spans,
     maybe_decimal_comma,
+    ratio_as_tuple,
     sentences,
     typeset_clean,
 )
@@ -111,7 +112,7 @@ def pick_answer(
             continue
         value = parse(clean_answer(cand.text))
         if value is None and cand.source != "segment":
-            alt = maybe_decimal_comma(cand.text)
+            alt = maybe_decimal_comma(cand.text) or ratio_as_tuple(clean_answer(cand.text))
             value = parse(alt) if alt is not None else None
         if value is None:
             continue
@@ -139,12 +140,22 @@ def parse_gold(text: str, parse: Callable[[str], MathValue | None]) -> MathValue
         again = parse(fixed)
         if again is not None:
             return again
-    alt = maybe_decimal_comma(text)
-    if alt is not None:
-        again = parse(alt)
+    for alt in (maybe_decimal_comma(text), _gold_alternatives(fixed), ratio_as_tuple(fixed)):
+        again = parse(alt) if alt is not None else None
         if again is not None:
             return again
     spans = math_spans(text)
     if spans and value is None:
         return parse(spans[-1][0])
     return value
+
+
+_GOLD_OR_RE = re.compile(r"\s*(?:\\text\{\s*(?:or|and)\s*\}|\b(?:or|and)\b)\s*")
+
+
+def _gold_alternatives(text: str) -> str | None:
+    """A gold listing its accepted answers with "or"/"and" ("$21,16$ or $11$",
+    "(11,7)or(7,11)") as one list; an answer must then list them all."""
+    if not _GOLD_OR_RE.search(text):
+        return None
+    return _GOLD_OR_RE.sub(", ", text.replace("$", "")).strip(", ")

@@ -59,7 +59,12 @@ from ..parsers._answers import (
     extract_last_number,
     final_answer,
 )
-from ..parsers._extract import clean_answer, final_marker_after_boxes, maybe_decimal_comma
+from ..parsers._extract import (
+    clean_answer,
+    final_marker_after_boxes,
+    maybe_decimal_comma,
+    ratio_as_tuple,
+)
 from ..parsers._mathparse import MathValue, NumberValue, RelationValue, ScalarValue
 from ..parsers._numbers import (
     ParsedNumber,
@@ -286,7 +291,7 @@ def math_equal(
             return True
         if gold_comma is not None and math_equivalent(gold_comma, pred, rel_tol=rel_tol):
             return True  # gold "1,22" (decimal comma) answered "1.22"
-        alt = maybe_decimal_comma(pred_text)
+        alt = maybe_decimal_comma(pred_text) or ratio_as_tuple(clean_answer(pred_text))
         alt_value = parse_math(alt) if alt is not None else None
         return alt_value is not None and math_equivalent(gold, alt_value, rel_tol=rel_tol)
 
