@@ -285,15 +285,16 @@ def math_equal(
 
     def same(pred_text: str) -> bool | None:
         pred = parse_math(clean_answer(pred_text))  # uncached: only the gold repeats
-        if pred is None:
-            return None
-        if math_equivalent(gold, pred, rel_tol=rel_tol):
-            return True
-        if gold_comma is not None and math_equivalent(gold_comma, pred, rel_tol=rel_tol):
-            return True  # gold "1,22" (decimal comma) answered "1.22"
+        if pred is not None:
+            if math_equivalent(gold, pred, rel_tol=rel_tol):
+                return True
+            if gold_comma is not None and math_equivalent(gold_comma, pred, rel_tol=rel_tol):
+                return True  # gold "1,22" (decimal comma) answered "1.22"
         alt = maybe_decimal_comma(pred_text) or ratio_as_tuple(clean_answer(pred_text))
         alt_value = parse_math(alt) if alt is not None else None
-        return alt_value is not None and math_equivalent(gold, alt_value, rel_tol=rel_tol)
+        if alt_value is not None:  # "1,22" read as 1.22; "7:32" read part by part
+            return math_equivalent(gold, alt_value, rel_tol=rel_tol)
+        return None if pred is None else False
 
     boxes = [b for b in dict.fromkeys(b.strip() for b in extract_boxed_all(text))]
     restated = final_marker_after_boxes(text) if boxes else None
