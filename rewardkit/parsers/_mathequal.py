@@ -100,7 +100,10 @@ class _Cmp:
         if _is_scalar(g) and _is_scalar(p):
             return self.scalar_values(g, p)
         if isinstance(g, TextValue) or isinstance(p, TextValue):
-            return _text_of(g) is not None and _text_of(g) == _text_of(p)
+            if _text_of(g) is not None and _text_of(g) == _text_of(p):
+                return True
+            gm, pm = _as_math_text(g), _as_math_text(p)  # "\text{e}" is the constant e
+            return gm is not None and pm is not None and self.eq(gm, pm)
         if isinstance(g, SeqValue) and isinstance(p, SeqValue):
             return self.seq(g, p)
         if isinstance(g, IntervalValue | SeqValue) and isinstance(p, IntervalValue | SeqValue):
@@ -223,6 +226,8 @@ class _Cmp:
 
     # -- containers --
     def seq(self, g: SeqValue, p: SeqValue) -> bool:
+        if len(g.items) != len(p.items) and "tuple" not in (g.kind, p.kind):
+            g, p = _distinct(g), _distinct(p)  # a set answer may repeat an element
         if len(g.items) != len(p.items) or len(g.items) > MAX_ITEMS:
             return False
         if g.kind == "tuple" or p.kind == "tuple":
@@ -380,6 +385,25 @@ def _constant(v: MathValue) -> bool:
     if isinstance(v, SeqValue):
         return all(_constant(i) for i in v.items)
     return False
+
+
+def _distinct(v: SeqValue) -> SeqValue:
+    """``v`` with repeated items dropped (structural equality), order kept."""
+    try:
+        items = tuple(dict.fromkeys(v.items))
+    except TypeError:
+        return v
+    return SeqValue(v.kind, items, v.brackets)
+
+
+def _as_math_text(v: MathValue) -> MathValue | None:
+    """A one-token text (``\text{e}``, ``\text{13}``) read as math; other values as is."""
+    if not isinstance(v, TextValue):
+        return v
+    if len(v.text) > 20 or " " in v.text.strip():
+        return None
+    m = parse_math(v.text)
+    return None if m is None or isinstance(m, TextValue) else m
 
 
 def _options(v: MathValue) -> SeqValue | None:
