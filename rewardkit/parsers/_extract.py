@@ -37,6 +37,7 @@ SOURCE_NAMES = {
     "segment": "the whole answer text",
     "leading": "the math before the first word",
     "math": "last inline math",
+    "math_list": "every math of the last sentence",
     "display": "last display math",
     "after_is": "the words after the last 'is'",
     "last_number": "the last number",
@@ -105,6 +106,7 @@ def math_spans(text: str) -> list[tuple[str, int, bool]]:
     return out
 
 
+_JOIN_RE = re.compile(r"^(?:,|,?\s*(?:and|or))?\s*$", re.I)
 _IS_MARK_RE = re.compile(r"(?:\bis|\bare|\bequals|\bgives|\best|=|:)\s+", re.I)
 
 
@@ -187,6 +189,17 @@ def _sentence_candidates(
     m = _after_last_is(sentence)
     after = Candidate(m[0], "after_is", offset + s_at + m[1]) if m else None
     inside = [sp for sp in spans if s_at <= sp[1] < s_at + len(sentence)]
+    if len(inside) > 1:  # "the roots are $x = 2$ or $x = 3$": every value, for a list gold
+        run = [inside[-1]]
+        for prev in reversed(inside[:-1]):
+            prev_end = segment.find(prev[0], prev[1]) + len(prev[0])
+            gap = segment[prev_end : run[0][1]]
+            if not _JOIN_RE.match(gap.strip("$\\()[] ")):
+                break
+            run.insert(0, prev)
+        if len(run) > 1:
+            joined = ", ".join(body for body, _, _ in run)
+            out.append(Candidate(joined, "math_list", offset + run[0][1]))
     if inside:
         body, at, display = inside[-1]
         span = Candidate(body, "display" if display else "math", offset + at)
@@ -214,7 +227,7 @@ _DIGIT_RE = re.compile(r"\d")
 _GROUP_RE = re.compile(r"(?<=\d)(?:,\\!\s*|\{,\})(?=\d{3})")
 # "\quadx_2" (spacing glued to the next token), and ", and" / "\text{ and }" in a list
 _QUAD_RE = re.compile(r"(?<!\\)\\q?quad|(?<!\\)\\[,;: ](?![A-Za-z])")
-_LIST_AND_RE = re.compile(r",?\s*(?:\\text\{\s*and\s*\}|\band\b)\s*(?=[-\d$\\({])")
+_LIST_AND_RE = re.compile(r",?\s*(?:\\(?:text|mbox)\{\s*(?:and|or)\s*\}|\band\b)\s*(?=[-\w$\\({])")
 _APPROX_RE = re.compile(r"\\approx(?![A-Za-z])|\u2248")
 
 

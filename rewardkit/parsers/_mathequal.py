@@ -84,6 +84,12 @@ class _Cmp:
             # "\pm 2" is the set {-2, 2}: same options, or the same as a list/set answer
             go, po = _options(g), _options(p)
             return go is not None and po is not None and self.seq(go, po)
+        # "x < 2" states (-oo, 2), when the other side is an interval
+        gh, ph = _half_line(g), _half_line(p)
+        if (gh is None) != (ph is None):
+            q = _as_interval(_in_rhs(p if gh is not None else g))
+            if q is not None:
+                return self.interval(gh, q) if gh is not None else self.interval(q, ph)  # type: ignore[arg-type]
         # "0 < x < 1" states the interval (0, 1); "x \in [a, b]" states [a, b]
         gi, pi = _chain_interval(g), _chain_interval(p)
         if gi is not None or pi is not None:
@@ -437,6 +443,26 @@ def _chain_interval(v: MathValue) -> IntervalValue | None:
     if all(op in (">", ">=") for op in v.ops):
         return IntervalValue(hi, lo, v.ops[1] == ">", v.ops[0] == ">")
     return None
+
+
+def _half_line(v: MathValue) -> IntervalValue | None:
+    """``x < 2`` / ``x \ge 3`` (a bare variable against a constant) as a half-line."""
+    import sympy as sp
+
+    if not isinstance(v, RelationValue) or len(v.sides) != 2:
+        return None
+    a, b = (_scalar_expr(x) for x in v.sides)
+    op = v.ops[0]
+    if a is None or b is None or op not in ("<", "<=", ">", ">="):
+        return None
+    if isinstance(b, sp.Symbol) and not getattr(a, "free_symbols", True):
+        a, b = b, a
+        op = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}[op]
+    if not isinstance(a, sp.Symbol) or getattr(b, "free_symbols", True):
+        return None
+    if op in ("<", "<="):
+        return IntervalValue(-sp.oo, b, True, op == "<")
+    return IntervalValue(b, sp.oo, op == ">", True)
 
 
 def _as_interval(v: MathValue) -> IntervalValue | None:

@@ -25,7 +25,14 @@ from ..parsers._extract import (
     sentences,
     typeset_clean,
 )
-from ..parsers._mathparse import MathValue, NumberValue, ScalarValue, TextValue
+from ..parsers._mathparse import (
+    Alternatives,
+    MathValue,
+    NumberValue,
+    ScalarValue,
+    SeqValue,
+    TextValue,
+)
 
 __all__ = ["COMBINING_NEG_RE", "Picked", "hedge_scope", "hedged", "parse_gold", "pick_answer"]
 
@@ -41,7 +48,7 @@ _NEG_BEFORE_RE = re.compile(
 # Two candidate values joined by "or": "42 or 43", "$5$ or $6$", "either 2 or 3".
 # Two numbers joined by "or" within a few characters: "42 or 43", "43, or maybe 42",
 # "x = 42 or x = 43", "42 (or 43)", "$5$ or $6$".
-_HEDGE_RE = re.compile(r"\d[^\n\d]{0,6}?\b(?:or|and/or)\b[^\n\d]{0,20}?\d", re.I)
+_HEDGE_RE = re.compile(r"\d[^\n\d]{0,10}?\b(?:or|and/or)\b[^\n\d]{0,20}?\d", re.I)
 # Combining overlays that strike a digit through: "42\u0338" reads "not 42".
 COMBINING_NEG_RE = re.compile("[\u0337\u0338\u20d2\u20e5\u20e6]")
 
@@ -101,6 +108,8 @@ def pick_answer(
     if not include_segment:
         cands = [c for c in cands if c.source != "segment"]
     for cand in cands:
+        if cand.source == "math_list" and not isinstance(gold, SeqValue | Alternatives):
+            continue  # several values answer only a list gold
         text = cand.text
         if source == "answer_is" and cand.source == "segment":
             digit = re.search(r"\d", text)  # "96, not 95": an explanation after the number
