@@ -239,8 +239,8 @@ def typeset_clean(text: str) -> str:
 
 
 def clean_answer(text: str) -> str:
-    """Cosmetic LaTeX removed before parsing: doubled backslashes, thin-space ``\!``
-    (``11,\! 111``), and an approximation tail (``x = \frac{1}{3} \approx 0.33``)."""
+    """Cosmetic LaTeX removed before parsing: doubled backslashes, thin-space ``\\!``
+    (``11,\\! 111``), and an approximation tail (``x = \\frac{1}{3} \\approx 0.33``)."""
     text = _LIST_AND_RE.sub(", ", typeset_clean(text))
     m = _APPROX_RE.search(text)
     if m is not None and _DIGIT_RE.search(text[: m.start()]):  # "x \approx 11" keeps 11

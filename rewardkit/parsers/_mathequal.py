@@ -423,14 +423,14 @@ def _options(v: MathValue) -> SeqValue | None:
 
 
 def _in_rhs(v: MathValue) -> MathValue:
-    """``x \in S`` → ``S``; anything else unchanged."""
+    """``x \\in S`` → ``S``; anything else unchanged."""
     if isinstance(v, RelationValue) and v.ops == ("in",) and len(v.sides) == 2:
         return v.sides[1]
     return v
 
 
 def _chain_interval(v: MathValue) -> IntervalValue | None:
-    """``a < x \le b`` (or ``b > x \ge a``) as the interval it describes, else ``None``."""
+    """``a < x \\le b`` (or ``b > x \\ge a``) as the interval it describes, else ``None``."""
     if not isinstance(v, RelationValue) or len(v.sides) != 3:
         return None
     lo, mid, hi = (_scalar_expr(x) for x in v.sides)
@@ -446,7 +446,7 @@ def _chain_interval(v: MathValue) -> IntervalValue | None:
 
 
 def _half_line(v: MathValue) -> IntervalValue | None:
-    """``x < 2`` / ``x \ge 3`` (a bare variable against a constant) as a half-line."""
+    """``x < 2`` / ``x \\ge 3`` (a bare variable against a constant) as a half-line."""
     import sympy as sp
 
     if not isinstance(v, RelationValue) or len(v.sides) != 2:
