@@ -184,7 +184,7 @@ def main() -> None:
         if got == r["expected"]:
             continue
         key = f"{r['path']}:{r['line']}:{r['gold']}|{r['pred']}"
-        why = notes.get(key, f"rewardkit: {reason}")
+        why = notes.get(key, "UNEXPLAINED") + f" (rewardkit: {reason})"
         cells = [
             r["suite"],
             f"{r['test']}:{r['line']}",
@@ -194,7 +194,7 @@ def main() -> None:
             str(r["expected"]),
             str(got),
             str(mv_res[i]) if mv_res else "-",
-            _cell(why, 160),
+            _cell(why, 300),
         ]
         md.append("| " + " | ".join(cells) + " |")
     DISAGREE.write_text("\n".join(md) + "\n", encoding="utf-8")
