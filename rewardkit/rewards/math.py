@@ -30,13 +30,17 @@ Guards shared by all three rewards (each → ``UNPARSEABLE``, score 0.0):
   reasoning block may mention ``<answer>`` freely. More than
   :data:`MAX_BOXES_TOTAL` ``\\boxed{}`` (repeats included) is box spam.
 * **Negated answers.** An answer slot (``<answer>``, ``\\boxed{}``, ``####``,
-  a short whole completion) holding a negation (``not``, ``isn't``, ``≠``,
+  a short whole completion) holding a negation (``not``, ``isn't``, ``≠``, a
+  combining long solidus ``42\u0338``,
   ``!=``, ``\\neq``, ``\\ne``, ``\\not``) states no answer. After "the answer
   is", a negation before the first digit (``the answer is not 96``) counts,
   an explanation after the number does not; a bare last number counts as
   negated when a negation sits just before it (``it is not 96``).
   ``math_equal`` skips this check when the gold itself holds a negation
   (``x \\neq 3``).
+* **Hedges.** Two numbers joined by "or" in the answer ("42 or 43", "x = 42 or
+  x = 43", "43, or maybe 42") state no single answer; ``math_equal`` accepts
+  them only when the gold itself is a list.
 """
 
 from __future__ import annotations
@@ -231,8 +235,14 @@ def math_equal(
     """1.0 if the completion's final answer is mathematically equal to the gold answer.
 
     The final answer is the last ``\\boxed{}`` of the text outside the reasoning
-    block, else the ``<answer>`` block, else a ``####`` / "the answer is"
-    marker, else the whole text when it is at most ``short_limit`` characters.
+    block (unless a "final answer" marker restates the answer after every
+    box), else the ``<answer>`` block, else a ``####`` / "the answer is"
+    marker, else the whole text when it is at most ``short_limit`` characters,
+    else the text's last sentences. Inside that segment the extraction layer
+    (:mod:`rewardkit.parsers._extract`) tries the segment itself, the last
+    display or inline math (``$..$``, ``\\(..\\)``, ``\\[..\\]``), the words
+    after the last "is", and the last number; ``reason`` names the step
+    ("extracted from: whole: last inline math").
     Plain numbers are compared without sympy; expressions, fractions, roots,
     pi, intervals, sets, tuples, matrices, ``\\pm`` and equations (``x = 3``
     answers ``3``) go through rewardkit's own bounded parser.
@@ -245,7 +255,11 @@ def math_equal(
     Repeated ``<answer>`` blocks (counted past a dangling, unclosed reasoning
     tag), more than :data:`MAX_BOXES_TOTAL` boxes, and a negated answer
     (``<answer>The answer is not 96.</answer>``) are ``UNPARSEABLE``; see the
-    module docstring. Version 2 added these guards.
+    module docstring. Version 2 added these guards. Version 3: the extraction
+    layer above; inequalities against intervals, labelled golds (``f(x) = 1``),
+    ratios, decimal commas, JSON-doubled backslashes; hedges ("42 or 43") and
+    struck-through digits (``42\\u0338``) are refused; a completion cut at
+    ``MAX_COMPLETION_CHARS`` says so in ``reason`` and ``extras["truncated"]``.
 
     Example:
         >>> math_equal.score({"completion": r"So $x = \\boxed{\\frac{1}{2}}$.", "answer": "0.5"}).score
@@ -579,6 +593,10 @@ def number_match(
     ``\\sqrt{90}``; an answer that is not a plain number (``\\frac{90}{1}``,
     ``9 \\cdot 10``, ``3\\sqrt{10}``) is compared the same way.
 
+    Version 4: a hedge ("42 or 43", "x = 42 or x = 43"), a struck-through digit
+    (``42\\u0338``) and several different ``\\boxed{}`` answers are
+    ``UNPARSEABLE``; plain integers take a fast path.
+
     Example:
         >>> number_match.score({"completion": "<answer>$1,250</answer>", "answer": "1250"}).score
         1.0
@@ -633,7 +651,8 @@ def int_answer(completion: Completion, *, extract: Extract = "auto") -> Outcome:
     this reward with a weight instead. Repeated answer blocks, box spam and a
     negated answer are ``UNPARSEABLE``, as in :func:`number_match` (version 2).
     Version 3: a formula around a number (``\\sqrt{90}``, ``100\\pi``) is not an
-    integer.
+    integer. Version 4: hedges and struck-through digits are refused, as in
+    :func:`number_match`.
 
     Example:
         >>> int_answer.score({"completion": "<answer>\\n72\\n</answer>"}).score
