@@ -41,6 +41,9 @@ from ._numbers import numbers_equal
 __all__ = ["math_equivalent", "parse_answer"]
 
 MAX_ITEMS = 50
+#: A value written as a decimal matches when it is right to six decimal places
+#: (``1.414214`` for ``\\sqrt{2}``, ``0.333333`` for ``\\frac{1}{3}``; ``0.33`` is not).
+_DECIMAL_TOL = Fraction(1, 2_000_000)
 _N_POINTS = 3
 
 
@@ -79,7 +82,12 @@ class _Cmp:
     # -- dispatch --
     def eq(self, g: MathValue, p: MathValue) -> bool:
         if isinstance(g, NumberValue) and isinstance(p, NumberValue):
-            return numbers_equal(g.number, p.number, rel_tol=self.rel_tol, abs_tol=self.abs_tol)
+            if numbers_equal(g.number, p.number, rel_tol=self.rel_tol, abs_tol=self.abs_tol):
+                return True
+            if not (g.number.decimal or p.number.decimal):
+                return False
+            gr, pr = g.number.readings(), p.number.readings()
+            return any(abs(a - b) <= _DECIMAL_TOL for a in gr for b in pr)
         if isinstance(g, Alternatives) or isinstance(p, Alternatives):
             # "\pm 2" is the set {-2, 2}: same options, or the same as a list/set answer
             go, po = _options(g), _options(p)
@@ -140,12 +148,11 @@ class _Cmp:
                 return True
             if not decimal and fa.denominator == 1 and fb.denominator == 1:
                 return False
-            return abs(fa - fb) <= max(
-                Fraction(self.abs_tol), Fraction(self.rel_tol) * max(abs(fa), abs(fb))
-            )
+            tol = max(Fraction(self.abs_tol), Fraction(self.rel_tol) * max(abs(fa), abs(fb)))
+            return abs(fa - fb) <= (max(tol, _DECIMAL_TOL) if decimal else tol)
         syms = a.free_symbols | b.free_symbols
         if not syms:
-            return self.close(_evalc(a), _evalc(b))
+            return self.close(_evalc(a), _evalc(b), decimal)
         if len(syms) > 10:
             return False
         ordered = sorted(syms, key=lambda s: s.name)
@@ -162,11 +169,12 @@ class _Cmp:
                 return True
         return False
 
-    def close(self, va: complex | None, vb: complex | None) -> bool:
+    def close(self, va: complex | None, vb: complex | None, decimal: bool = False) -> bool:
         if va is None or vb is None:
             return False
         scale = max(abs(va), abs(vb))
-        return abs(va - vb) <= max(self.abs_tol, self.rel_tol * scale)
+        tol = max(self.abs_tol, self.rel_tol * scale)
+        return abs(va - vb) <= (max(tol, float(_DECIMAL_TOL)) if decimal else tol)
 
     def ratio_const(self, d1: Any, d2: Any, positive: bool) -> bool:
         """``d1 = c * d2`` for a constant ``c != 0`` (``c > 0`` when ``positive``)."""
