@@ -224,7 +224,7 @@ def _sentence_candidates(
 
 _DIGIT_RE = re.compile(r"\d")
 # "11,\! 111" and "14{,}916": a typeset thousands separator between digit groups
-_GROUP_RE = re.compile(r"(?<=\d)(?:,\\!\s*|\{,\})(?=\d{3})")
+_GROUP_RE = re.compile(r"(?<=\d)(?:,\\!\s*|\s?\{\s?,\s?\}\s?)(?=\d{3})")
 # "\quadx_2" (spacing glued to the next token), and ", and" / "\text{ and }" in a list
 _QUAD_RE = re.compile(r"(?<!\\)\\q?quad|(?<!\\)\\[,;: ](?![A-Za-z])")
 _LIST_AND_RE = re.compile(r",?\s*(?:\\(?:text|mbox)\{\s*(?:and|or)\s*\}|\band\b)\s*(?=[-\w$\\({])")

@@ -123,8 +123,9 @@ class _Cmp:
         if isinstance(g, IntervalValue | SeqValue) and isinstance(p, IntervalValue | SeqValue):
             gi, pi = _as_interval(g), _as_interval(p)
             return gi is not None and pi is not None and self.interval(gi, pi)
-        if isinstance(g, UnionValue) and isinstance(p, UnionValue):
-            return self.union(g, p)
+        if isinstance(g, UnionValue) and isinstance(p, UnionValue | SeqValue):
+            pu = p if isinstance(p, UnionValue) else _relations_as_union(p)
+            return pu is not None and self.union(g, pu)
         if isinstance(g, MatrixValue) and isinstance(p, MatrixValue):
             return self.matrix(g, p)
         return False
@@ -451,6 +452,19 @@ def _chain_interval(v: MathValue) -> IntervalValue | None:
     if all(op in (">", ">=") for op in v.ops):
         return IntervalValue(hi, lo, v.ops[1] == ">", v.ops[0] == ">")
     return None
+
+
+def _relations_as_union(v: SeqValue) -> UnionValue | None:
+    """``x < 2, x > 3`` (from "$x < 2$ or $x > 3$") as the union of what each states."""
+    if v.kind == "tuple" or not 1 < len(v.items) <= MAX_ITEMS:
+        return None
+    parts: list[MathValue] = []
+    for item in v.items:
+        part = _half_line(item) or _chain_interval(item)
+        if part is None:
+            return None
+        parts.append(part)
+    return UnionValue(tuple(parts))
 
 
 def _half_line(v: MathValue) -> IntervalValue | None:

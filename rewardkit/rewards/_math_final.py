@@ -32,6 +32,7 @@ from ..parsers._mathparse import (
     ScalarValue,
     SeqValue,
     TextValue,
+    UnionValue,
 )
 
 __all__ = ["COMBINING_NEG_RE", "Picked", "hedge_scope", "hedged", "parse_gold", "pick_answer"]
@@ -108,7 +109,9 @@ def pick_answer(
     if not include_segment:
         cands = [c for c in cands if c.source != "segment"]
     for cand in cands:
-        if cand.source == "math_list" and not isinstance(gold, SeqValue | Alternatives):
+        if cand.source == "math_list" and not isinstance(
+            gold, SeqValue | Alternatives | UnionValue
+        ):
             continue  # several values answer only a list gold
         text = cand.text
         if source == "answer_is" and cand.source == "segment":

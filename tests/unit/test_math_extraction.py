@@ -125,6 +125,12 @@ CASES = [
     ("1.5", r"$\frac{3}{2}$", 1),
     ("2", r"$\sqrt{4}$", 1),
     ("7", r"$7$ apples", 1),
+    (r"(-\infty, 2) \cup (3, \infty)", r"$x < 2$ or $x > 3$", 1),
+    (r"(-\infty, 2) \cup (3, \infty)", r"$x < 2$ or $x > 4$", 0),
+    ("14916", r"Final Answer: The final answer is $14 {, }916$. I hope it is correct.", 1),
+    (r"\frac{1}{3}", "0.333333", 1),
+    (r"\frac{1}{3}", "0.33", 0),
+    (r"\sqrt{2}", "$1.41421356$", 1),
 ]
 
 
