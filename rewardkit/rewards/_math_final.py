@@ -144,6 +144,9 @@ def pick_answer(
 def parse_gold(text: str, parse: Callable[[str], MathValue | None]) -> MathValue | None:
     """The gold answer parsed; a gold written as prose around math ("$19, 46$ and $82$",
     JSON-doubled backslashes, a decimal comma) falls back to its last math span."""
+    solutions = _assignments_as_tuples(text) if ";" in text else None
+    if solutions is not None and parse(solutions) is not None:
+        return parse(solutions)  # "p=5,q=2;p=7,q=2": one tuple per solution
     value = parse(text)
     if value is not None and not isinstance(value, TextValue):
         return value
@@ -152,7 +155,12 @@ def parse_gold(text: str, parse: Callable[[str], MathValue | None]) -> MathValue
         again = parse(fixed)
         if again is not None:
             return again
-    for alt in (maybe_decimal_comma(text), _gold_alternatives(fixed), ratio_as_tuple(fixed)):
+    alts = (
+        maybe_decimal_comma(text),
+        _gold_alternatives(fixed),
+        ratio_as_tuple(fixed),
+    )
+    for alt in alts:
         again = parse(alt) if alt is not None else None
         if again is not None:
             return again
@@ -171,3 +179,26 @@ def _gold_alternatives(text: str) -> str | None:
     if not _GOLD_OR_RE.search(text):
         return None
     return _GOLD_OR_RE.sub(", ", text.replace("$", "")).strip(", ")
+
+
+_ASSIGN_RE = re.compile(r"^\s*([A-Za-z](?:_\{?\w+\}?)?)\s*=\s*([^,;=]{1,40}?)\s*$")
+
+
+def _assignments_as_tuples(text: str) -> str | None:
+    """``p=5,q=2;p=7,q=2`` (one solution per ``;``) as ``(5, 2), (7, 2)``: the tuples a
+    solver lists, in the variables' order of appearance."""
+    body = text.strip().strip("$")
+    if "=" not in body or len(body) > 300:
+        return None
+    tuples = []
+    names: list[str] | None = None
+    for solution in body.split(";"):
+        pairs = [_ASSIGN_RE.match(part) for part in solution.split(",")]
+        if len(pairs) < 2 or any(m is None for m in pairs):
+            return None
+        these = [m.group(1) for m in pairs if m is not None]
+        if names is not None and these != names:
+            return None
+        names = these
+        tuples.append("(" + ", ".join(m.group(2) for m in pairs if m is not None) + ")")
+    return ", ".join(tuples)
