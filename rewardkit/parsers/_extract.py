@@ -106,6 +106,11 @@ def math_spans(text: str) -> list[tuple[str, int, bool]]:
     return out
 
 
+# A parenthetical justification after the answer: "is $7$ (since $47 = 5 \\cdot 8 + 7$)."
+_ASIDE_RE = re.compile(
+    r"\((?:since|because|as|which|where|from|by|using|i\.e\.|e\.g\.|note|check)\b[^()]{0,300}\)",
+    re.I,
+)
 _JOIN_RE = re.compile(r"^(?:,|,?\s*(?:and|or))?\s*$", re.I)
 _IS_MARK_RE = re.compile(r"(?:\bis|\bare|\bequals|\bgives|\best|=|:)\s+", re.I)
 
@@ -188,7 +193,12 @@ def _sentence_candidates(
     out: list[Candidate] = []
     m = _after_last_is(sentence)
     after = Candidate(m[0], "after_is", offset + s_at + m[1]) if m else None
-    inside = [sp for sp in spans if s_at <= sp[1] < s_at + len(sentence)]
+    asides = [(s_at + m.start(), s_at + m.end()) for m in _ASIDE_RE.finditer(sentence)]
+    inside = [
+        sp
+        for sp in spans
+        if s_at <= sp[1] < s_at + len(sentence) and not any(a <= sp[1] < b for a, b in asides)
+    ]
     if len(inside) > 1:  # "the roots are $x = 2$ or $x = 3$": every value, for a list gold
         run = [inside[-1]]
         for prev in reversed(inside[:-1]):
