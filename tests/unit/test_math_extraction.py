@@ -167,6 +167,16 @@ CASES = [
     ("0", "The answer is 0.", 1),
     ("1000", "$1{,}000$", 1),
     ("2", "$\\log_2 4$", 1),
+    (
+        r"\begin{pmatrix}6 & 8 \\ 10 & 12\end{pmatrix}",
+        r"The sum is $\begin{pmatrix}1 & 2 \\ 3 & 4\end{pmatrix} + \begin{pmatrix}5 & 6 \\ 7 & 8\end{pmatrix}$",
+        1,
+    ),
+    (
+        r"\begin{pmatrix}6 & 8 \\ 10 & 12\end{pmatrix}",
+        r"$\begin{pmatrix}1 & 2\end{pmatrix} + \begin{pmatrix}5 \\ 7\end{pmatrix}$",
+        0,
+    ),
 ]
 
 
