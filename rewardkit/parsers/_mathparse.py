@@ -288,7 +288,7 @@ class _Parser:
         if t.kind in (ID, CONST, FUNC):
             return True
         if t.kind == CMD:
-            return t.text in ("frac", "sqrt", "binom", "boxed")
+            return t.text in ("frac", "sqrt", "binom", "boxed", "begin")
         if t.kind == OPEN:
             return t.text in ("(", "{")
         return False

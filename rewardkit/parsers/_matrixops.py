@@ -15,6 +15,9 @@ __all__ = ["Rows", "matrix_arith"]
 
 Rows = tuple[tuple[Any, ...], ...]
 
+#: Most scalar products one matrix product may cost (a 16x16 times a 16x16 is 4096).
+MAX_PRODUCT_TERMS = 4_096
+
 
 def matrix_arith(
     left: Rows | Any, right: Rows | Any, op: str, check: Callable[[Any], None]
@@ -36,6 +39,8 @@ def matrix_arith(
         elif op == "*":
             if not left or not right or len(left[0]) != len(right):
                 return None
+            if len(left) * len(right) * len(right[0]) > MAX_PRODUCT_TERMS:
+                return None  # bounded work on hostile input
             n = len(right)
             rows = tuple(
                 tuple(sum((ra[k] * right[k][j] for k in range(n)), 0) for j in range(len(right[0])))
