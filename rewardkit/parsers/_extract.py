@@ -147,6 +147,20 @@ _LEAD_RE = re.compile(r"^(.*?)(?:[.;]\s|,\s+(?=[A-Za-z]{3})|\s(?=[A-Za-z]{3,}\b(
 _CHAT_TOKEN_RE = re.compile(r"<\|[A-Za-z_]{1,30}\|>")
 
 
+# A "$" that opens or closes math; "$18" (currency: a digit right after) is not one.
+_MATH_DOLLAR_RE = re.compile(r"(?<!\\)\$(?!\d)")
+
+
+def _in_latex(sentence: str, n: re.Match[str]) -> bool:
+    """Whether a number sits in math that was not read as a span (an unclosed or overlong
+    ``$``, a matrix cell next to ``&`` or ``\\\\``): part of that math, not an answer."""
+    opened = sum(1 for d in _MATH_DOLLAR_RE.finditer(sentence) if d.start() < n.start())
+    if opened % 2 == 1:
+        return True
+    near = sentence[max(0, n.start() - 3) : n.end() + 3]
+    return "&" in near or "\\\\" in near
+
+
 def answer_candidates(segment: str, offset: int = 0, *, lead: bool = False) -> list[Candidate]:
     """Readings of the answer in ``segment``, most specific first (see the module docstring).
 
@@ -223,7 +237,11 @@ def _sentence_candidates(
     numbers = list(_NUMBER_RE.finditer(sentence))
     # a number inside math is part of that math ("8" in a matrix sum), not the answer
     in_math = [(at - s_at, at - s_at + len(body) + 2) for body, at, _ in inside]
-    numbers = [n for n in numbers if not any(a <= n.start() < b for a, b in in_math)]
+    numbers = [
+        n
+        for n in numbers
+        if not any(a <= n.start() < b for a, b in in_math) and not _in_latex(sentence, n)
+    ]
     if numbers:
         last = numbers[-1]
         out.append(

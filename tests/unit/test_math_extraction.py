@@ -299,3 +299,13 @@ def test_public_suites_label_independent_agreement_floor() -> None:
         agree += (out.score == 1.0) == bool(r["expected"])
     assert len(li) == 428
     assert agree / len(li) >= 0.88, agree
+
+
+def test_a_number_inside_unread_math_is_not_the_answer() -> None:
+    # a matrix too long to be read as one span must not yield its last cell as "the number"
+    n = 30
+    cells = r" \\ ".join(" & ".join(["1"] * n) for _ in range(n))
+    big = r"\begin{pmatrix}" + cells + r"\end{pmatrix}"
+    out = math_equal.score({"completion": f"${big} {big}$", "answer": "1"})
+    assert out.score != 1.0, out
+    assert math_equal.score({"completion": "It costs $18 in total.", "answer": "18"}).score == 1.0
