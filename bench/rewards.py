@@ -331,11 +331,59 @@ def run_format(n: int, seed: int) -> None:
         )
 
 
+def run_numbers(seed: int, batches: int = 200) -> None:
+    """A GRPO step's worth (48 completions) of ``number_match`` / ``int_answer`` through
+    ``score_batch``, against the seed notebooks' regex functions on the same batch."""
+    from rewardkit.rewards.math import int_answer, number_match
+
+    rng = random.Random(seed + 2)
+    texts, golds = [], []
+    for _ in range(48):
+        a, b = rng.randint(1, 500), rng.randint(1, 500)
+        texts.append(
+            f"<reasoning>\nShe has {a} apples and buys {b} more: {a} + {b} = {a + b}.\n"
+            f"</reasoning>\n<answer>\n{a + b if rng.random() < 0.7 else a}\n</answer>\n"
+        )
+        golds.append(str(a + b))
+    comps = [[{"role": "assistant", "content": t}] for t in texts]
+    rows = [{"completion": c, "answer": g} for c, g in zip(comps, golds, strict=True)]
+    bare = [{"completion": c} for c in comps]
+
+    def per_batch(fn: Callable[[], Any]) -> float:
+        fn()  # warm-up
+        lat = []
+        for _ in range(batches):
+            t = time.perf_counter()
+            fn()
+            lat.append(time.perf_counter() - t)
+        return statistics.median(lat) * 1e3
+
+    pairs = [
+        (
+            "number_match",
+            lambda: number_match.score_batch(rows),
+            "notebook correctness",
+            lambda: _nb.nb_correctness(comps, golds),
+        ),
+        (
+            "int_answer",
+            lambda: int_answer.score_batch(bare),
+            "notebook int_reward",
+            lambda: _nb.nb_int_answer(comps),
+        ),
+    ]
+    print("\n## numbers: one 48-completion GSM8K batch, median of", batches, "batches")
+    print(f"{'reward':<16}{'ms/batch':>10}   {'peer':<22}{'ms/batch':>10}{'ratio':>8}")
+    for label, fn, peer_label, peer in pairs:
+        a, b = per_batch(fn), per_batch(peer)
+        print(f"{label:<16}{a:>10.3f}   {peer_label:<22}{b:>10.3f}{a / b:>7.0f}x")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=2000)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--only", choices=["math", "format"], default=None)
+    ap.add_argument("--only", choices=["math", "format", "numbers"], default=None)
     args = ap.parse_args(argv)
     import platform
 
@@ -344,6 +392,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         run_math(args.n, args.seed)
     if args.only in (None, "format"):
         run_format(args.n, args.seed)
+    if args.only in (None, "numbers"):
+        run_numbers(args.seed)
 
 
 if __name__ == "__main__":

@@ -35,7 +35,8 @@ def final_number(completion: Completion, answer: str) -> Outcome:
     if not tags:
         return Outcome.unparseable("the <answer> block is missing or inside the reasoning")
     numbers = _NUMBER.findall(tags[0])
-    if len(numbers) != 1 or re.search(r"\bnot\b", tags[0]):
+    # "not 42" and a struck-through "42\u0338" both deny the number they contain
+    if len(numbers) != 1 or re.search(r"\bnot\b|[\u0337\u0338\u20d2]", tags[0]):
         return Outcome.unparseable(f"expected one number in <answer>, got {tags[0].strip()!r}")
     got = numbers[0].replace(",", "")
     try:

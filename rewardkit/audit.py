@@ -63,6 +63,8 @@ DEGENERATE_KINDS: Final = (
     "tag_spam",
     "long_garbage",
     "negation",
+    "hedge",
+    "strikethrough",
 )
 _REASONING: Final = "Let me work through the problem step by step and check the result."
 _EPS: Final = 1e-9
@@ -135,6 +137,8 @@ def degenerate_completions(row: Mapping[str, Any], style: str, *, seed: int = 0)
         "tag_spam": spam_unit * 40,
         "long_garbage": garbage,
         "negation": _wrap(style, _REASONING, f"The answer is not {answer}."),
+        "hedge": _wrap(style, _REASONING, f"{answer} or {shotgun[0]}"),
+        "strikethrough": _wrap(style, _REASONING, f"{answer}\u0338"),
     }
     return [Probe(kind, style, text) for kind, text in out.items()]
 

@@ -135,6 +135,16 @@ _UNICODE = {
     "∈": "\\in ",
 }
 _NUM_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?![\d])(?:\.\d+)?|\d+(?:\.\d*)?|\.\d+")
+_PLAIN_NUM_RE = re.compile(r"\d+(?:\.\d*)?")
+
+
+def _pair_in_brackets(s: str, start: int, end: int) -> bool:
+    """Whether a comma-grouped number fills a bracket pair: ``(12,102)``, ``[1,000]``."""
+    before = s[:start].rstrip()[-1:]
+    after = s[end:].lstrip()[:1]
+    return before in ("(", "[") and before != "" and after in (")", "]") and after != ""
+
+
 _DEGREE_RE = re.compile(r"\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|\\degree|\\circ")
 _LETTERS_RE = re.compile(r"[A-Za-z]+")
 _SHORT_UNITS = frozenset("cm mm km m kg g mg s ms h hr ft yd mi lb oz ml l".split())
@@ -194,6 +204,9 @@ def tokenize(text: str) -> list[Token]:
             m = _NUM_RE.match(s, i)
             if m is None:  # pragma: no cover - the guard above ensures a match
                 raise LexError("bad number")
+            if "," in m.group(0) and _pair_in_brackets(s, i, m.end()):
+                m = _PLAIN_NUM_RE.match(s, i)  # "(12,102)" is a pair, not 12102
+                assert m is not None
             tok = m.group(0).replace(",", "")
             if tok.endswith("."):
                 tok = tok[:-1]

@@ -41,6 +41,9 @@ from ._numbers import numbers_equal
 __all__ = ["math_equivalent", "parse_answer"]
 
 MAX_ITEMS = 50
+#: A value written as a decimal matches when it is right to six decimal places
+#: (``1.414214`` for ``\\sqrt{2}``, ``0.333333`` for ``\\frac{1}{3}``; ``0.33`` is not).
+_DECIMAL_TOL = Fraction(1, 2_000_000)
 _N_POINTS = 3
 
 
@@ -79,7 +82,28 @@ class _Cmp:
     # -- dispatch --
     def eq(self, g: MathValue, p: MathValue) -> bool:
         if isinstance(g, NumberValue) and isinstance(p, NumberValue):
-            return numbers_equal(g.number, p.number, rel_tol=self.rel_tol, abs_tol=self.abs_tol)
+            if numbers_equal(g.number, p.number, rel_tol=self.rel_tol, abs_tol=self.abs_tol):
+                return True
+            if not (g.number.decimal or p.number.decimal):
+                return False
+            gr, pr = g.number.readings(), p.number.readings()
+            return any(abs(a - b) <= _DECIMAL_TOL for a in gr for b in pr)
+        if isinstance(g, Alternatives) or isinstance(p, Alternatives):
+            # "\pm 2" is the set {-2, 2}: same options, or the same as a list/set answer
+            go, po = _options(g), _options(p)
+            return go is not None and po is not None and self.seq(go, po)
+        # "x < 2" states (-oo, 2), when the other side is an interval
+        gh, ph = _half_line(g), _half_line(p)
+        if (gh is None) != (ph is None):
+            q = _as_interval(_in_rhs(p if gh is not None else g))
+            if q is not None:
+                return self.interval(gh, q) if gh is not None else self.interval(q, ph)  # type: ignore[arg-type]
+        # "0 < x < 1" states the interval (0, 1); "x \in [a, b]" states [a, b]
+        gi, pi = _chain_interval(g), _chain_interval(p)
+        if gi is not None or pi is not None:
+            gi = gi or _as_interval(_in_rhs(g))
+            pi = pi or _as_interval(_in_rhs(p))
+            return gi is not None and pi is not None and self.interval(gi, pi)
         if isinstance(p, RelationValue) and not isinstance(g, RelationValue):
             # "x = 5" (or "x = 2 + 3 = 5") answers "5": compare the last side
             if all(op in ("=", "in") for op in p.ops):
@@ -90,14 +114,18 @@ class _Cmp:
         if _is_scalar(g) and _is_scalar(p):
             return self.scalar_values(g, p)
         if isinstance(g, TextValue) or isinstance(p, TextValue):
-            return _text_of(g) is not None and _text_of(g) == _text_of(p)
+            if _text_of(g) is not None and _text_of(g) == _text_of(p):
+                return True
+            gm, pm = _as_math_text(g), _as_math_text(p)  # "\text{e}" is the constant e
+            return gm is not None and pm is not None and self.eq(gm, pm)
         if isinstance(g, SeqValue) and isinstance(p, SeqValue):
             return self.seq(g, p)
         if isinstance(g, IntervalValue | SeqValue) and isinstance(p, IntervalValue | SeqValue):
             gi, pi = _as_interval(g), _as_interval(p)
             return gi is not None and pi is not None and self.interval(gi, pi)
-        if isinstance(g, UnionValue) and isinstance(p, UnionValue):
-            return self.union(g, p)
+        if isinstance(g, UnionValue) and isinstance(p, UnionValue | SeqValue):
+            pu = p if isinstance(p, UnionValue) else _relations_as_union(p)
+            return pu is not None and self.union(g, pu)
         if isinstance(g, MatrixValue) and isinstance(p, MatrixValue):
             return self.matrix(g, p)
         return False
@@ -121,12 +149,11 @@ class _Cmp:
                 return True
             if not decimal and fa.denominator == 1 and fb.denominator == 1:
                 return False
-            return abs(fa - fb) <= max(
-                Fraction(self.abs_tol), Fraction(self.rel_tol) * max(abs(fa), abs(fb))
-            )
+            tol = max(Fraction(self.abs_tol), Fraction(self.rel_tol) * max(abs(fa), abs(fb)))
+            return abs(fa - fb) <= (max(tol, _DECIMAL_TOL) if decimal else tol)
         syms = a.free_symbols | b.free_symbols
         if not syms:
-            return self.close(_evalc(a), _evalc(b))
+            return self.close(_evalc(a), _evalc(b), decimal)
         if len(syms) > 10:
             return False
         ordered = sorted(syms, key=lambda s: s.name)
@@ -143,11 +170,12 @@ class _Cmp:
                 return True
         return False
 
-    def close(self, va: complex | None, vb: complex | None) -> bool:
+    def close(self, va: complex | None, vb: complex | None, decimal: bool = False) -> bool:
         if va is None or vb is None:
             return False
         scale = max(abs(va), abs(vb))
-        return abs(va - vb) <= max(self.abs_tol, self.rel_tol * scale)
+        tol = max(self.abs_tol, self.rel_tol * scale)
+        return abs(va - vb) <= (max(tol, float(_DECIMAL_TOL)) if decimal else tol)
 
     def ratio_const(self, d1: Any, d2: Any, positive: bool) -> bool:
         """``d1 = c * d2`` for a constant ``c != 0`` (``c > 0`` when ``positive``)."""
@@ -186,8 +214,10 @@ class _Cmp:
         g_lhs = g.sides[0]
         g_lhs_sym = isinstance(g_lhs, ScalarValue) and isinstance(g_lhs.expr, sp.Symbol)
         if not isinstance(p, RelationValue):
-            # gold "k = 1", answer "1": only when the gold's left side is a bare variable
-            return g_eq and len(g.sides) >= 2 and g_lhs_sym and self.eq(g.sides[-1], p)
+            # gold "k = 1", answer "1": when the gold's left side is a bare variable, or
+            # names a constant value ("f(x) = 1", "(p, q) = (3, 2)", "\frac{NO}{BO} = c")
+            named = g_lhs_sym or (_label_like(g_lhs) and _constant(g.sides[-1]))
+            return g_eq and len(g.sides) >= 2 and named and self.eq(g.sides[-1], p)
         p_eq = all(op in ("=", "in") for op in p.ops)
         if g_eq and p_eq:
             p_lhs = p.sides[0]
@@ -211,6 +241,8 @@ class _Cmp:
 
     # -- containers --
     def seq(self, g: SeqValue, p: SeqValue) -> bool:
+        if len(g.items) != len(p.items) and "tuple" not in (g.kind, p.kind):
+            g, p = _distinct(g), _distinct(p)  # a set answer may repeat an element
         if len(g.items) != len(p.items) or len(g.items) > MAX_ITEMS:
             return False
         if g.kind == "tuple" or p.kind == "tuple":
@@ -335,6 +367,124 @@ def _norm_ineq(r: RelationValue) -> tuple[Any, str] | None:
     if op in ("<", "<=", "!=", "="):
         return d, op
     return None
+
+
+def _label_like(v: MathValue) -> bool:
+    """Whether a left side only names a quantity (``f(x)``, ``|AB|``, ``(p, q)``,
+    ``\frac{NO}{BO}``, ``a^2``) rather than stating an equation (``2x + z``)."""
+    if isinstance(v, SeqValue):
+        return bool(v.items) and all(_label_like(i) for i in v.items)
+    return isinstance(v, ScalarValue) and _label_expr(v.expr)
+
+
+def _label_expr(e: Any) -> bool:
+    import sympy as sp
+    from sympy.core.function import AppliedUndef
+
+    if isinstance(e, sp.Symbol | AppliedUndef):
+        return True
+    if isinstance(e, sp.Abs):
+        return _label_expr(e.args[0])
+    if isinstance(e, sp.Pow):
+        return isinstance(e.base, sp.Symbol) and e.exp.is_Integer is True
+    if isinstance(e, sp.Mul):
+        return all(_label_expr(a) for a in e.args)
+    return False
+
+
+def _constant(v: MathValue) -> bool:
+    if isinstance(v, NumberValue):
+        return True
+    if isinstance(v, ScalarValue):
+        return not getattr(v.expr, "free_symbols", True)
+    if isinstance(v, SeqValue):
+        return all(_constant(i) for i in v.items)
+    return False
+
+
+def _distinct(v: SeqValue) -> SeqValue:
+    """``v`` with repeated items dropped (structural equality), order kept."""
+    try:
+        items = tuple(dict.fromkeys(v.items))
+    except TypeError:
+        return v
+    return SeqValue(v.kind, items, v.brackets)
+
+
+def _as_math_text(v: MathValue) -> MathValue | None:
+    """A one-token text (``\text{e}``, ``\text{13}``) read as math; other values as is."""
+    if not isinstance(v, TextValue):
+        return v
+    if len(v.text) > 20 or " " in v.text.strip():
+        return None
+    m = parse_math(v.text)
+    return None if m is None or isinstance(m, TextValue) else m
+
+
+def _options(v: MathValue) -> SeqValue | None:
+    """An ``Alternatives`` or an unordered list/set as a set of values, else ``None``."""
+    if isinstance(v, Alternatives):
+        items = tuple(o if isinstance(o, ScalarValue) else ScalarValue(o) for o in v.options)
+        return SeqValue("set", items)
+    if isinstance(v, SeqValue) and v.kind in ("list", "set"):
+        return SeqValue("set", v.items)
+    return None
+
+
+def _in_rhs(v: MathValue) -> MathValue:
+    """``x \\in S`` → ``S``; anything else unchanged."""
+    if isinstance(v, RelationValue) and v.ops == ("in",) and len(v.sides) == 2:
+        return v.sides[1]
+    return v
+
+
+def _chain_interval(v: MathValue) -> IntervalValue | None:
+    """``a < x \\le b`` (or ``b > x \\ge a``) as the interval it describes, else ``None``."""
+    if not isinstance(v, RelationValue) or len(v.sides) != 3:
+        return None
+    lo, mid, hi = (_scalar_expr(x) for x in v.sides)
+    if lo is None or mid is None or hi is None or not getattr(mid, "free_symbols", None):
+        return None
+    if getattr(lo, "free_symbols", True) or getattr(hi, "free_symbols", True):
+        return None
+    if all(op in ("<", "<=") for op in v.ops):
+        return IntervalValue(lo, hi, v.ops[0] == "<", v.ops[1] == "<")
+    if all(op in (">", ">=") for op in v.ops):
+        return IntervalValue(hi, lo, v.ops[1] == ">", v.ops[0] == ">")
+    return None
+
+
+def _relations_as_union(v: SeqValue) -> UnionValue | None:
+    """``x < 2, x > 3`` (from "$x < 2$ or $x > 3$") as the union of what each states."""
+    if v.kind == "tuple" or not 1 < len(v.items) <= MAX_ITEMS:
+        return None
+    parts: list[MathValue] = []
+    for item in v.items:
+        part = _half_line(item) or _chain_interval(item)
+        if part is None:
+            return None
+        parts.append(part)
+    return UnionValue(tuple(parts))
+
+
+def _half_line(v: MathValue) -> IntervalValue | None:
+    """``x < 2`` / ``x \\ge 3`` (a bare variable against a constant) as a half-line."""
+    import sympy as sp
+
+    if not isinstance(v, RelationValue) or len(v.sides) != 2:
+        return None
+    a, b = (_scalar_expr(x) for x in v.sides)
+    op = v.ops[0]
+    if a is None or b is None or op not in ("<", "<=", ">", ">="):
+        return None
+    if isinstance(b, sp.Symbol) and not getattr(a, "free_symbols", True):
+        a, b = b, a
+        op = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}[op]
+    if not isinstance(a, sp.Symbol) or getattr(b, "free_symbols", True):
+        return None
+    if op in ("<", "<="):
+        return IntervalValue(-sp.oo, b, True, op == "<")
+    return IntervalValue(b, sp.oo, op == ">", True)
 
 
 def _as_interval(v: MathValue) -> IntervalValue | None:

@@ -41,6 +41,7 @@ from ._latex_lexer import (
     Token,
     tokenize,
 )
+from ._matrixops import matrix_arith
 from ._numbers import ParsedNumber, parse_number_ex
 
 __all__ = [
@@ -287,7 +288,7 @@ class _Parser:
         if t.kind in (ID, CONST, FUNC):
             return True
         if t.kind == CMD:
-            return t.text in ("frac", "sqrt", "binom", "boxed")
+            return t.text in ("frac", "sqrt", "binom", "boxed", "begin")
         if t.kind == OPEN:
             return t.text in ("(", "{")
         return False
@@ -656,6 +657,13 @@ class _Parser:
         return Alternatives(opts)
 
     def arith(self, left: Any, right: Any, op: str) -> Any:
+        if isinstance(left, MatrixValue) or isinstance(right, MatrixValue):
+            lr = left.rows if isinstance(left, MatrixValue) else self.scalar(left)
+            rr = right.rows if isinstance(right, MatrixValue) else self.scalar(right)
+            rows = matrix_arith(lr, rr, op, self.check_size)
+            if rows is None:
+                raise MathParseError(f"matrix shapes do not fit for {op!r}")
+            return MatrixValue(rows)
         if isinstance(left, Alternatives) or isinstance(right, Alternatives):
             lo = left.options if isinstance(left, Alternatives) else (self.scalar(left),)
             ro = right.options if isinstance(right, Alternatives) else (self.scalar(right),)

@@ -223,6 +223,9 @@ def _tail_ok(rest: str) -> bool:
     return _UNIT_TAIL.match(rest) is not None and "/" not in rest.strip()[:1]
 
 
+_PLAIN_INT_RE = re.compile(r"\s*-?[0-9]{1,30}\s*\Z")
+
+
 def parse_number_ex(text: str, *, units: bool = True) -> ParsedNumber | None:
     """Read one number from ``text`` and say how it was written, or ``None``.
 
@@ -245,6 +248,8 @@ def parse_number_ex(text: str, *, units: bool = True) -> ParsedNumber | None:
     """
     if not isinstance(text, str) or len(text) > MAX_NUMBER_CHARS:
         return None
+    if _PLAIN_INT_RE.match(text):  # fast path: "72", " -5 " (most GSM8K answers)
+        return ParsedNumber(Fraction(int(text)))
     if has_math_beyond_number(text):
         return None
     s, percent = _clean(text, units)

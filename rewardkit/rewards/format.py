@@ -7,9 +7,9 @@ declared ``cheap`` and the engine may run them inline.
 from __future__ import annotations
 
 import functools
-from typing import Literal
+from typing import Any, Literal
 
-from ..contract._completion import Completion
+from ..contract._completion import Completion, _prompt_prefills_think
 from ..contract._outcome import Outcome
 from ..contract._reward import reward
 
@@ -129,23 +129,49 @@ def xml_count(
     return score
 
 
-@reward(range=(0, 1), version="1", cheap=True)
-def think_format(completion: Completion, *, require_answer: bool = False) -> Outcome:
+@reward(range=(0, 1), version="2", cheap=True)
+def think_format(
+    completion: Completion,
+    prompt: Any = None,
+    *,
+    require_answer: bool = False,
+    prefilled: bool | Literal["auto"] = "auto",
+) -> Outcome:
     """1.0 if the completion is one ``<think>...</think>`` block followed by the answer.
 
-    Correct under chat templates that prefill ``<think>`` in the prompt (Qwen3,
-    R1 distills): the completion then has only ``</think>``, and scoring it 0
-    would punish every sample. Repeated or nested think tags score 0.
+    Chat templates that prefill ``<think>`` in the prompt (Qwen3, R1 distills)
+    leave only ``</think>`` in the completion; scoring those 0 would punish
+    every sample. Whether the template prefilled is a fact about the *prompt*:
+    ``prefilled="auto"`` reads it from the prompt (it ends with an open
+    ``<think>``), ``True``/``False`` states it. A completion that closes
+    ``</think>`` without opening it scores 0 unless the prefill is known, so
+    ``garbage</think>5`` is not rewarded for a prompt that never opened
+    ``<think>``. With chat-message prompts the template's own text is not
+    visible, so pass ``prefilled=True`` for a prefilling template. Repeated or
+    nested think tags score 0. Version 2: the prefill
+    is no longer guessed from a lone ``</think>`` in the completion.
 
     Example:
         >>> think_format("<think>2+2=4</think>The answer is 4")
         Outcome(score=1.0, status=<Status.OK: 'ok'>, reason='', extras={})
         >>> think_format.score({"completion": "2+2=4</think>4", "prompt": "Q?<think>"}).score
         1.0
+        >>> think_format.score({"completion": "2+2=4</think>4", "prompt": "Q?"}).score
+        0.0
     """
-    text = completion.full_text.lstrip()
+    is_prefilled = (
+        prefilled
+        if isinstance(prefilled, bool)
+        else prompt is not None and _prompt_prefills_think(prompt)
+    )
+    text = completion.text.lstrip()
+    if is_prefilled and not text.startswith("<think>"):
+        text = "<think>" + text
     if not text.startswith("<think>"):
-        return Outcome.ok(0.0, "does not start with <think>")
+        why = "does not start with <think>"
+        if "</think>" in text:
+            why += " (closes </think> but the prompt did not open <think>; see prefilled=)"
+        return Outcome.ok(0.0, why)
     opens, closes = text.count("<think>"), text.count("</think>")
     if opens != 1 or closes != 1:
         return Outcome.ok(0.0, f"<think> appears {opens}x and </think> {closes}x")

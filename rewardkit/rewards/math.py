@@ -30,22 +30,29 @@ Guards shared by all three rewards (each → ``UNPARSEABLE``, score 0.0):
   reasoning block may mention ``<answer>`` freely. More than
   :data:`MAX_BOXES_TOTAL` ``\\boxed{}`` (repeats included) is box spam.
 * **Negated answers.** An answer slot (``<answer>``, ``\\boxed{}``, ``####``,
-  a short whole completion) holding a negation (``not``, ``isn't``, ``≠``,
+  a short whole completion) holding a negation (``not``, ``isn't``, ``≠``, a
+  combining long solidus ``42\u0338``,
   ``!=``, ``\\neq``, ``\\ne``, ``\\not``) states no answer. After "the answer
   is", a negation before the first digit (``the answer is not 96``) counts,
   an explanation after the number does not; a bare last number counts as
   negated when a negation sits just before it (``it is not 96``).
   ``math_equal`` skips this check when the gold itself holds a negation
   (``x \\neq 3``).
+* **Hedges.** Two numbers joined by "or" in the answer ("42 or 43", "x = 42 or
+  x = 43", "43, or maybe 42") state no single answer; ``math_equal`` accepts
+  them only when the gold itself is a list.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import itertools
 import re
-from typing import Any, Literal
+from collections.abc import Callable
+from typing import Any, Literal, TypeVar
 
-from ..contract._completion import Completion, _scan_reasoning, prompt_text
+from ..contract._completion import MAX_COMPLETION_CHARS, Completion, _scan_reasoning, prompt_text
 from ..contract._outcome import Outcome
 from ..contract._reward import reward
 from ..parsers._answers import (
@@ -56,6 +63,12 @@ from ..parsers._answers import (
     extract_last_number,
     final_answer,
 )
+from ..parsers._extract import (
+    clean_answer,
+    final_marker_after_boxes,
+    maybe_decimal_comma,
+    ratio_as_tuple,
+)
 from ..parsers._mathparse import MathValue, NumberValue, RelationValue, ScalarValue
 from ..parsers._numbers import (
     ParsedNumber,
@@ -64,6 +77,14 @@ from ..parsers._numbers import (
     parse_number_ex,
 )
 from ..parsers._xml import count_blocks, extract_tag
+from ._math_final import (
+    COMBINING_NEG_RE,
+    NEGATION_RE,
+    hedge_scope,
+    hedged,
+    parse_gold,
+    pick_answer,
+)
 
 __all__ = ["int_answer", "math_equal", "number_match"]
 
@@ -77,6 +98,25 @@ ECHO_MIN_CHARS = 20
 MAX_BOXES_TOTAL = 8
 
 Extract = Literal["auto", "answer_tag", "gsm8k", "answer_is", "boxed", "last_number"]
+
+
+_F = TypeVar("_F", bound=Callable[..., Outcome])
+
+
+def _flag_truncated(fn: _F) -> _F:
+    """Say so when the completion was cut to ``MAX_COMPLETION_CHARS`` before scoring: the
+    final answer of an overlong text may be in the part that was dropped."""
+
+    @functools.wraps(fn)
+    def wrapper(completion: Any, *args: Any, **kwargs: Any) -> Outcome:
+        out = fn(completion, *args, **kwargs)
+        if not getattr(completion, "truncated", False):
+            return out
+        note = f"completion cut to its first {MAX_COMPLETION_CHARS:,} characters"
+        reason = f"{out.reason}; {note}" if out.reason else note
+        return dataclasses.replace(out, reason=reason, extras={**out.extras, "truncated": True})
+
+    return wrapper  # type: ignore[return-value]
 
 
 def _completion(completion: Any) -> Completion:
@@ -99,8 +139,9 @@ def _gold_text(answer: Any) -> str | None:
         return None
     if "####" in text:
         return extract_gsm8k(text)
-    if "\\boxed" in text or "\\fbox" in text:
-        return extract_boxed(text)
+    if "\\boxed" in text or "\\fbox" in text:  # several boxes: the answer is their list
+        boxes = list(dict.fromkeys(b for b in extract_boxed_all(text) if b))
+        return ", ".join(boxes) if boxes else None
     return text if len(text) <= MAX_GOLD_CHARS else None
 
 
@@ -146,7 +187,7 @@ def _spam(c: Completion) -> str | None:
     return None
 
 
-_NEGATION_RE = re.compile(r"\bnot\b|n['\u2019]t\b|\u2260|!=|=/=|\\(?:neq|ne|not)(?![A-Za-z])", re.I)
+_NEGATION_RE = NEGATION_RE
 # A negation right before a bare number: "is not 96", "isn't equal to 96", "\\neq 96".
 _NEG_BEFORE_RE = re.compile(
     r"(?:\bnot|n['\u2019]t|\u2260|!=|\\(?:neq|ne|not)(?![A-Za-z]))(?:\s+[A-Za-z]+){0,2}[\s$=:]*\Z",
@@ -157,11 +198,16 @@ _DIGIT_RE = re.compile(r"\d")
 
 def _negated(snippet: str, source: str, text: str = "") -> bool:
     """Whether an extracted answer is negated (see the module docstring for the policy)."""
+    if COMBINING_NEG_RE.search(snippet):  # "42\u0338": struck through
+        return True
     if source == "answer_is":
         first = _DIGIT_RE.search(snippet)
         return _NEGATION_RE.search(snippet[: first.start()] if first else snippet) is not None
     if source == "last_number":
         at = text.rfind(snippet)
+        after = text[at + len(snippet) : at + len(snippet) + 2] if at >= 0 else ""
+        if COMBINING_NEG_RE.search(after):
+            return True
         return at > 0 and _NEG_BEFORE_RE.search(text[max(0, at - 60) : at]) is not None
     return _NEGATION_RE.search(snippet) is not None
 
@@ -176,7 +222,8 @@ def _is_echo(answer_text: str, prompt: Any) -> bool:
 # -- math_equal ------------------------------------------------------------------------------
 
 
-@reward(range=(0, 1), version="2")
+@reward(range=(0, 1), version="3")
+@_flag_truncated
 def math_equal(
     completion: Completion,
     answer: Any,
@@ -188,8 +235,14 @@ def math_equal(
     """1.0 if the completion's final answer is mathematically equal to the gold answer.
 
     The final answer is the last ``\\boxed{}`` of the text outside the reasoning
-    block, else the ``<answer>`` block, else a ``####`` / "the answer is"
-    marker, else the whole text when it is at most ``short_limit`` characters.
+    block (unless a "final answer" marker restates the answer after every
+    box), else the ``<answer>`` block, else a ``####`` / "the answer is"
+    marker, else the whole text when it is at most ``short_limit`` characters,
+    else the text's last sentences. Inside that segment the extraction layer
+    (:mod:`rewardkit.parsers._extract`) tries the segment itself, the last
+    display or inline math (``$..$``, ``\\(..\\)``, ``\\[..\\]``), the words
+    after the last "is", and the last number; ``reason`` names the step
+    ("extracted from: whole: last inline math").
     Plain numbers are compared without sympy; expressions, fractions, roots,
     pi, intervals, sets, tuples, matrices, ``\\pm`` and equations (``x = 3``
     answers ``3``) go through rewardkit's own bounded parser.
@@ -202,7 +255,11 @@ def math_equal(
     Repeated ``<answer>`` blocks (counted past a dangling, unclosed reasoning
     tag), more than :data:`MAX_BOXES_TOTAL` boxes, and a negated answer
     (``<answer>The answer is not 96.</answer>``) are ``UNPARSEABLE``; see the
-    module docstring. Version 2 added these guards.
+    module docstring. Version 2 added these guards. Version 3: the extraction
+    layer above; inequalities against intervals, labelled golds (``f(x) = 1``),
+    ratios, decimal commas, JSON-doubled backslashes; hedges ("42 or 43") and
+    struck-through digits (``42\\u0338``) are refused; a completion cut at
+    ``MAX_COMPLETION_CHARS`` says so in ``reason`` and ``extras["truncated"]``.
 
     Example:
         >>> math_equal.score({"completion": r"So $x = \\boxed{\\frac{1}{2}}$.", "answer": "0.5"}).score
@@ -222,7 +279,7 @@ def math_equal(
     gold_text = _gold_text(answer)
     if gold_text is None:
         return Outcome.not_applicable("no gold answer", extracted=None, source="none")
-    gold = parse_answer(gold_text)
+    gold = parse_gold(gold_text, parse_answer)
     if gold is None:
         return Outcome.not_applicable(
             f"gold answer {_short(gold_text)!r} is not parseable", extracted=None, source="none"
@@ -237,13 +294,26 @@ def math_equal(
         return Outcome.unparseable(spam, extracted=None, source="spam")
     check_negation = _NEGATION_RE.search(gold_text) is None
 
+    gold_alt = maybe_decimal_comma(gold_text)
+    gold_comma = parse_answer(gold_alt) if gold_alt is not None else None
+
     def same(pred_text: str) -> bool | None:
-        pred = parse_math(pred_text)  # uncached: only the gold repeats across a group
-        if pred is None:
-            return None
-        return math_equivalent(gold, pred, rel_tol=rel_tol)
+        pred = parse_math(clean_answer(pred_text))  # uncached: only the gold repeats
+        if pred is not None:
+            if math_equivalent(gold, pred, rel_tol=rel_tol):
+                return True
+            if gold_comma is not None and math_equivalent(gold_comma, pred, rel_tol=rel_tol):
+                return True  # gold "1,22" (decimal comma) answered "1.22"
+        alt = maybe_decimal_comma(pred_text) or ratio_as_tuple(clean_answer(pred_text))
+        alt_value = parse_math(alt) if alt is not None else None
+        if alt_value is not None:  # "1,22" read as 1.22; "7:32" read part by part
+            return math_equivalent(gold, alt_value, rel_tol=rel_tol)
+        return None if pred is None else False
 
     boxes = [b for b in dict.fromkeys(b.strip() for b in extract_boxed_all(text))]
+    restated = final_marker_after_boxes(text) if boxes else None
+    if restated is not None:  # "\boxed{200} ... \boxed{255} ... The final answer is $10,455$."
+        text, boxes = text[restated:], []
     if boxes:
         if any(not b for b in boxes):
             return Outcome.unparseable("empty \\boxed{}", extracted="", source="boxed")
@@ -272,29 +342,36 @@ def math_equal(
         )
 
     found, source = final_answer(text, short_limit=short_limit)
-    if found is None:
-        return Outcome.unparseable("no final answer found", extracted=None, source="none")
+    if found is None:  # no marker and a long text: read its final sentence
+        found, source = text, "text"
     found = found.strip()
     if not found:
         return Outcome.unparseable(f"empty answer ({source})", extracted="", source=source)
-    if check_negation and _negated(found, source):
+    if check_negation and source in ("answer_tag", "gsm8k") and _negated(found, source):
         return Outcome.unparseable(
             f"negated answer {_short(found)!r}", extracted=found, source=source
         )
-    verdict = same(found)
-    if verdict is None and source in ("answer_is", "gsm8k", "answer_tag"):
-        head = _leading_math(found)
-        if head is not None:
-            verdict = same(head)
-            if verdict is not None:
-                found = head
+    picked = pick_answer(
+        found,
+        source,
+        parse_math,
+        gold,
+        check_negation=check_negation,
+        include_segment=source != "text",
+    )
+    shown = None if source == "text" else found  # a whole long text is no "extracted" answer
+    if picked.refusal is not None:
+        return Outcome.unparseable(picked.refusal, extracted=shown, source=source)
+    if picked.value is None or picked.text is None:
+        what = "no final answer found" if source == "text" else f"cannot parse {_short(found)!r}"
+        return Outcome.unparseable(what, extracted=shown, source=source)
+    verdict = same(picked.text)
     if verdict is None:
         return Outcome.unparseable(
-            f"cannot parse {_short(found)!r}", extracted=found, source=source
+            f"cannot parse {_short(picked.text)!r}", extracted=picked.text, source=source
         )
-    return Outcome.ok(
-        float(verdict), _verdict(verdict, found, gold_text), extracted=found, source=source
-    )
+    why = _verdict(verdict, picked.text, gold_text) + f" (extracted from: {picked.source})"
+    return Outcome.ok(float(verdict), why, extracted=picked.text, source=source)
 
 
 def _verdict(ok: bool, got: str, gold: str) -> str:
@@ -324,9 +401,9 @@ _NUM_TOKEN_RE = re.compile(
     r"-?\$?\d[\d,]*(?:\.\d+)?(?:[eE][-+]?\d{1,4})?%?|-?\.\d+|\\[dt]?frac\{[^{}]{1,40}\}\{[^{}]{1,40}\}"
 )
 # Right before a number: it is an argument, exponent or subscript ("\sqrt{90}", "2^10").
-_FORMULA_BEFORE_RE = re.compile(r"[\^_{\u221a\u221b\u221c]$|\\(?:times|cdot)$|[*\u00d7]$")
+_FORMULA_BEFORE_RE = re.compile(r"[\^_{\u221a\u221b\u221c/]$|\\(?:times|cdot)$|[*\u00d7]$")
 # Right after a number: an exponent, a constant or an operator ("90^2", "100\pi", "9 \cdot 10").
-_FORMULA_AFTER_RE = re.compile(r"^(?:[\^_\u03c0\u221a*\u00d7]|\\(?:times|cdot)(?![A-Za-z]))")
+_FORMULA_AFTER_RE = re.compile(r"^(?:[\^_\u03c0\u221a*\u00d7/]|\\(?:times|cdot)(?![A-Za-z]))")
 
 
 def _formula_around(text: str, start: int, end: int) -> str | None:
@@ -421,7 +498,7 @@ def _parse_numeric(text: str | None, *, cached: bool = False) -> MathValue | Non
 
 
 def _number_answer(
-    c: Completion, extract: str, order: tuple[str, ...], missing: str
+    c: Completion, extract: str, order: tuple[str, ...], missing: str, text: str | None = None
 ) -> Outcome | tuple[str, str, ParsedNumber | MathValue]:
     """The stated number of ``c`` as (text, source, number), or the ``UNPARSEABLE`` outcome:
     spam, no answer (``missing``), no single number, or a negated one. An answer that is
@@ -430,10 +507,18 @@ def _number_answer(
     spam = _spam(c)
     if spam is not None:
         return Outcome.unparseable(spam, extracted=None, source="spam")
-    text = c.answer_text
+    text = c.answer_text if text is None else text
     snippet, source, pred, formula = _find_number(text, extract, order)
     if snippet is None:
         return Outcome.unparseable(missing, extracted=None, source=source)
+    if source == "boxed" and len({b.strip() for b in extract_boxed_all(text, limit=8)}) > 1:
+        return Outcome.unparseable(
+            "several different \\boxed{} answers", extracted=snippet, source=source
+        )
+    if hedged(hedge_scope(text if source == "last_number" else snippet, source)):
+        return Outcome.unparseable(
+            f"hedged answer {_short(snippet)!r}", extracted=snippet, source=source
+        )
     value: ParsedNumber | MathValue | None = pred
     if pred is None:
         value = _parse_numeric(formula)
@@ -457,6 +542,7 @@ def _number_answer(
     return snippet, source, value
 
 
+@functools.lru_cache(maxsize=4096)
 def _gold_number(gold_text: str) -> ParsedNumber | MathValue | None:
     """The gold as a plain number, else (``\\sqrt{90}``, ``100\\pi``) as the constant the
     math parser reads, else ``None``."""
@@ -473,7 +559,8 @@ def _gold_number(gold_text: str) -> ParsedNumber | MathValue | None:
     return _parse_numeric(gold_text, cached=True)
 
 
-@reward(range=(0, 1), version="3", cheap=True)
+@reward(range=(0, 1), version="4", cheap=True)
+@_flag_truncated
 def number_match(
     completion: Completion,
     answer: Any,
@@ -506,6 +593,10 @@ def number_match(
     ``\\sqrt{90}``; an answer that is not a plain number (``\\frac{90}{1}``,
     ``9 \\cdot 10``, ``3\\sqrt{10}``) is compared the same way.
 
+    Version 4: a hedge ("42 or 43", "x = 42 or x = 43"), a struck-through digit
+    (``42\\u0338``) and several different ``\\boxed{}`` answers are
+    ``UNPARSEABLE``; plain integers take a fast path.
+
     Example:
         >>> number_match.score({"completion": "<answer>$1,250</answer>", "answer": "1250"}).score
         1.0
@@ -523,11 +614,12 @@ def number_match(
         else:
             reason = f"gold answer {_short(str(answer))!r} is not a number"
         return Outcome.not_applicable(reason, extracted=None, source="none")
-    if _is_echo(c.answer_text, prompt):
+    text = c.answer_text
+    if _is_echo(text, prompt):
         return Outcome.unparseable(
             "the completion echoes the prompt", extracted=None, source="echo"
         )
-    found = _number_answer(c, extract, _ORDER, "no number found")
+    found = _number_answer(c, extract, _ORDER, "no number found", text)
     if isinstance(found, Outcome):
         return found
     snippet, source, pred = found
@@ -546,7 +638,8 @@ def _as_math(v: ParsedNumber | MathValue) -> MathValue:
     return NumberValue(v) if isinstance(v, ParsedNumber) else v
 
 
-@reward(range=(0, 1), version="3", cheap=True)
+@reward(range=(0, 1), version="4", cheap=True)
+@_flag_truncated
 def int_answer(completion: Completion, *, extract: Extract = "auto") -> Outcome:
     """1.0 if the final answer is an integer (the Unsloth GSM8K notebook's ``int_reward_func``).
 
@@ -558,7 +651,8 @@ def int_answer(completion: Completion, *, extract: Extract = "auto") -> Outcome:
     this reward with a weight instead. Repeated answer blocks, box spam and a
     negated answer are ``UNPARSEABLE``, as in :func:`number_match` (version 2).
     Version 3: a formula around a number (``\\sqrt{90}``, ``100\\pi``) is not an
-    integer.
+    integer. Version 4: hedges and struck-through digits are refused, as in
+    :func:`number_match`.
 
     Example:
         >>> int_answer.score({"completion": "<answer>\\n72\\n</answer>"}).score

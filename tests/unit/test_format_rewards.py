@@ -65,12 +65,14 @@ class TestThinkFormatTRLCases:
             "This is my reasoning.</think>This is my answer.",
         ],
     )
-    def test_closing_without_opening_reads_as_prefilled(self, text: str) -> None:
-        # TRL's test lists these as invalid; TRL's fix for prefilling templates
-        # (trl#6966, PR #7141) accepts them, as rewardkit does: without the
-        # template's text the two cases cannot be told apart, and scoring them 0
-        # zeroes the reward for every R1-distill / Qwen3 completion.
-        assert run(think_format, text).score == 1.0
+    def test_closing_without_opening_needs_a_known_prefill(self, text: str) -> None:
+        # TRL's test lists these as invalid, and without a prompt that opened <think>
+        # they are: a lone </think> is no evidence of a prefilling template
+        out = run(think_format, text)
+        assert out.score == 0.0 and "prompt did not open <think>" in out.reason
+        prompt = "<|im_start|>assistant\n<think>\n"
+        assert think_format.score({"completion": text, "prompt": prompt}).score == 1.0
+        assert think_format.configure(prefilled=True)(text).score == 1.0
 
     def test_mixed_batch(self) -> None:
         texts = [
@@ -88,6 +90,18 @@ class TestThinkFormatPrefill:
         prompt = "<|im_start|>assistant\n<think>\n"
         out = think_format.score({"completion": "2 plus 2.\n</think>\nIt is 4.", "prompt": prompt})
         assert out.score == 1.0
+
+    def test_garbage_before_close_with_an_unprefilled_prompt(self) -> None:
+        out = think_format.score({"completion": "garbage</think>5", "prompt": "What is 2+3?"})
+        assert out.score == 0.0
+        chat = [{"role": "user", "content": "What is 2+3?"}]
+        assert think_format.score({"completion": "garbage</think>5", "prompt": chat}).score == 0.0
+
+    def test_explicit_prefilled_false_overrides_the_prompt(self) -> None:
+        never = think_format.configure(prefilled=False)
+        out = never.score({"completion": "2 plus 2.</think>4", "prompt": "Q<think>"})
+        assert out.score == 0.0
+        assert never.score({"completion": "<think>2 plus 2.</think>4"}).score == 1.0
 
     def test_prefilled_but_never_closed(self) -> None:
         out = think_format.score({"completion": "2 plus 2 is...", "prompt": "<think>\n"})
