@@ -73,8 +73,18 @@ class TRLNative:
     def _wants(self, name: str) -> bool:
         return self._takes_all or name in self._named
 
-    def __call__(self, row: Sequence[Mapping[str, Any]]) -> Any:
-        rows = row
+    def __call__(self, row: Sequence[Mapping[str, Any]] | Mapping[str, Any]) -> Any:
+        if isinstance(row, Mapping):  # one sample at a time: call with lists of one
+            result = self._call([row])
+            if not isinstance(result, (list, tuple)) or len(result) != 1:
+                raise TypeError(
+                    f"{self.__name__} returned {type(result).__name__} for one completion; "
+                    "a TRL reward function returns a list with one score per completion"
+                )
+            return result[0]
+        return self._call(row)
+
+    def _call(self, rows: Sequence[Mapping[str, Any]]) -> Any:
         kwargs: dict[str, Any] = {}
         if self._wants("prompts"):
             kwargs["prompts"] = [r.get("prompt") for r in rows]
@@ -110,8 +120,15 @@ def from_trl(
     name: str | None = None,
     columns: Mapping[str, str] | None = None,
     range: tuple[float | None, float | None] = (None, None),
+    batch: bool = False,
 ) -> Reward:
-    """Wrap a TRL reward function ``f(prompts, completions, **kwargs)`` as a batched Reward.
+    """Wrap a TRL reward function ``f(prompts, completions, **kwargs)`` as a Reward.
+
+    By default the function is called with lists of one completion, so a completion
+    that makes it hang or crash costs that sample (and the timeout), never the batch;
+    scores are identical for any function that scores each completion on its own, as
+    TRL's and the seed notebooks' do. ``batch=True`` passes the whole batch in one call,
+    for functions that compare completions with each other.
 
     Args:
         fn: the TRL-style function, unchanged.
@@ -119,6 +136,7 @@ def from_trl(
         columns: ``{parameter: data column}`` for parameters whose column is named
             differently in the data.
         range: the scores' range, if known (used by validation and plots).
+        batch: call once per batch instead of once per completion.
 
     Example:
         >>> def is_short(completions, **kwargs):
@@ -130,7 +148,7 @@ def from_trl(
     rw = Reward(
         wrapper,
         name=name or wrapper.__name__,
-        batched=True,
+        batched=batch,
         range=range,
         description=_first_line(fn),
     )
