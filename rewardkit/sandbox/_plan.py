@@ -65,6 +65,8 @@ class Plan:
     steps: list[dict[str, Any]] = field(default_factory=list)
     checks: list[Check | None] = field(default_factory=list)  # None: setup step
     stdio: list[tuple[str, str]] = field(default_factory=list)
+    prompt: str = ""  # trusted code the driver runs first (HumanEval helpers such as ``poly``)
+    entry: str = ""  # the one name the candidate's code may redefine over the prompt's
 
     @property
     def total(self) -> int:
@@ -83,6 +85,7 @@ def plan_tests(tests: Any, max_tests: int | None = None) -> Plan:
     if isinstance(tests, dict):
         if "test" in tests:
             plan = _plan_check(str(tests["test"]), tests.get("entry_point"))
+            plan.prompt, plan.entry = _prompt(tests.get("prompt")), str(tests["entry_point"])
         elif "fn_name" in tests and tests["fn_name"]:
             plan = _plan_calls(tests)
         elif "inputs" in tests and "outputs" in tests:
@@ -185,6 +188,18 @@ def _plan_check(source: str, entry_point: Any) -> Plan:
             continue  # docstring
         _add_statement(plan, stmt, source, setup=not _has_assert(stmt))
     return plan
+
+
+def _prompt(prompt: Any) -> str:
+    """A HumanEval ``prompt`` (helper functions the tests use, e.g. ``poly``, and the stub of
+    the entry point); run by the driver so that the candidate cannot redefine the helpers."""
+    if prompt is None:
+        return ""
+    if not isinstance(prompt, str):
+        raise TestFormatError(f"'prompt' must be Python source, got {type(prompt).__name__}")
+    text = prompt + "\n    pass\n" if prompt.rstrip().endswith(":") else prompt
+    _parse(text)
+    return text
 
 
 def _calls_check(stmt: ast.stmt) -> bool:
