@@ -257,12 +257,16 @@ def _plan_assert(stmt: ast.Assert, text: str, source: str) -> tuple[dict[str, An
     while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
         negate, test = not negate, test.operand
     observed: list[str] = []
+    calls: list[list[str]] = []
 
     def operand(node: ast.expr) -> tuple[str, Any]:
         value = _literal(node)
         if value is not _MISSING:
             return ("lit", value)
         observed.append(_safe_source(source, node))
+        call = _pure_call(node)
+        if call is not None:
+            calls.append(call)
         return ("obs", len(observed) - 1)
 
     if isinstance(test, ast.Compare) and _liftable(test):
@@ -271,7 +275,24 @@ def _plan_assert(stmt: ast.Assert, text: str, source: str) -> tuple[dict[str, An
         check = Check("compare", text, ops=ops, operands=operands, negate=negate)
     else:
         check = Check("truth", text, operands=(operand(test),), negate=negate)
-    return {"k": "eval", "src": observed}, check
+    step: dict[str, Any] = {"k": "eval", "src": observed}
+    if len(observed) == 1 and len(calls) == 1:
+        step["call"] = calls[0]  # the driver may send it ahead, batched with its neighbours
+    return step, check
+
+
+def _pure_call(node: ast.expr) -> list[str] | None:
+    """``[name, encoded args]`` for ``name(literal, ...)``: a call whose value depends on
+    nothing but the candidate, so the driver can request it before its turn."""
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)) or node.keywords:
+        return None
+    args = []
+    for arg in node.args:
+        value = _literal(arg)
+        if value is _MISSING or isinstance(arg, ast.Starred):
+            return None
+        args.append(value)
+    return [node.func.id, _codec.encode(args)]
 
 
 def _liftable(test: ast.Compare) -> bool:

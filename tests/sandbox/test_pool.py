@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sandbox_host import open_fds, server_children, slot_processes
+from sandbox_host import open_fds, pool_uids, server_children, slot_processes
 
 from rewardkit.sandbox import (
     Limits,
@@ -149,7 +149,7 @@ def test_no_leaks_after_many_jobs(pool: SandboxPool) -> None:
     assert open_fds() == fds
     assert [open_fds(w.proc.pid) for w in pool._all] == server_fds
     assert server_children(pool) == []
-    assert slot_processes() == []
+    assert slot_processes(pool_uids(pool)) == []
 
 
 def test_unsafe_mode_runs_only_on_explicit_opt_in(monkeypatch: pytest.MonkeyPatch) -> None:
