@@ -81,6 +81,7 @@ RED_TEAM = {
     "raise_keyboard_interrupt": "def double(x):\n    raise KeyboardInterrupt\n",
     "claim_memory_error_name": "class MemoryError(Exception):\n    pass\n"
     "def double(x):\n    raise StopIteration\n",
+    "stop_iteration_truncates_map": "def double(x):\n    raise StopIteration\n",
     "getattr_everything": "class Solution:\n    def __getattr__(self, n):\n        return lambda *a: 0\n"
     "double = Solution().double\n",
     "memfd_secret": "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\n"
@@ -154,6 +155,32 @@ def test_honest_styles_still_pass(pool: SandboxPool) -> None:
     calls = {"fn_name": "add", "cases": [[[1, 2], 3]]}
     solution = "class Solution:\n    def add(self, a, b):\n        return a + b\n"
     assert pool.run_tests(solution, calls).status is Status.PASS
+
+
+def test_stop_iteration_from_a_call_does_not_end_the_tests_loop(pool: SandboxPool) -> None:
+    tests = ["assert all(map(lambda v: double(v) == 2 * v, [1, 2, 3]))",
+             "assert list(map(double, [1, 2])) == [2, 4]"]  # fmt: skip
+    stub = "def double(x):\n    raise StopIteration\n"
+    assert pool.run_tests(stub, tests, partial_credit=True).passed == 0
+    assert pool.run_tests(CORRECT, tests).status is Status.PASS
+
+
+def test_shadowed_builtins_and_modules_are_not_used_by_tests(pool: SandboxPool) -> None:
+    """A candidate's own ``abs``/``isinstance``/``math`` never replace the test's."""
+    tests = [
+        "assert abs(double(1) - 2) < 1e-9",
+        "assert math.isclose(double(2), 4)",
+        "assert isinstance(double(3), int) and double(3) == 6",
+    ]
+    shadow = (
+        "import math as _m\nclass _FakeMath:\n    def isclose(self, *a, **k):\n        return True\n"
+        "math = _FakeMath()\ndef abs(x):\n    return 0\ndef isinstance(*a):\n    return True\n"
+        "def double(x):\n    return 0\n"
+    )
+    result = pool.run_tests(shadow, tests, partial_credit=True)
+    assert result.passed == 0, result
+    honest = "import math\ndef double(x):\n    return 2 * x\n"
+    assert pool.run_tests(honest, tests).status is Status.PASS
 
 
 def test_prompt_helpers_come_from_the_prompt(pool: SandboxPool) -> None:
