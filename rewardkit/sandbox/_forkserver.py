@@ -2,16 +2,21 @@
 
 Started by :mod:`._pool` as ``python -I -S -c <boot>`` (a fresh interpreter, never a fork of the
 trainer, whose threads and RSS would make forking slow and unsafe). It enters the read-only root
-once, then serves length-prefixed JSON requests on stdin/stdout. Per job::
+once, then serves length-prefixed JSON requests on stdin/stdout. A test-suite job is two
+processes, both forked here and both confined::
 
-    server ── fork ──> supervisor A: setsid, unshare(NS|NET|PID|IPC|UTS), fork ──> job B
-                                                                         (pid 1, confined)
+    server ── fork ──> test driver D  (pid 1 of a new pid namespace; driver uid in root tier;
+       │                               holds the result pipe; gets the tests on its own pipe)
+       └──── fork ──> candidate C     (slot uid; holds stdout/stderr and a socket to D only)
 
-The server is the supervising parent: it enforces per-test and total wall time (tracking the
-harness's ``S k`` records) and the output caps, SIGKILLs the job through a pidfd (killing pid 1
-tears down the whole pid namespace, daemons and ``setsid`` escapees included), and reaps
-everything as a child subreaper. Expected outputs never pass through here: the job is a fork of
-this process, so anything in its memory would be readable by candidate code.
+(userns tier: through a supervisor A that unshares the pid namespace and forks both.) Script,
+compile and binary jobs are the candidate alone. The server is the supervising parent: it
+enforces per-test and total wall time (per-test deadlines re-armed only by the driver's ``S k``
+records), the output caps, SIGKILLs the job through pidfds (killing pid 1 tears down the whole
+pid namespace, daemons and ``setsid`` escapees included), and reaps everything as a child
+subreaper. Test code never passes through this process's heap: the driver's spec follows the
+request on stdin and is copied through one reused, zeroed buffer after both forks, since every
+later candidate is a fork of this memory.
 """
 
 from __future__ import annotations
