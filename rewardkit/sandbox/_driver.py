@@ -18,6 +18,7 @@ import builtins
 import importlib
 import json
 import os
+import signal
 import sys
 from typing import Any, NoReturn
 
@@ -207,6 +208,9 @@ def run(job: dict[str, Any]) -> NoReturn:
     except BaseException as exc:
         _harness._emit(f"X driver spec: {type(exc).__name__}: {exc}"[:500])
         os._exit(71)
+    # No handlers: as pid 1 of the job's namespace, the driver then receives no signal at all
+    # from the candidate (the kernel drops signals to an init without a handler for them).
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     _harness._streams("__rk_driver__")
     _channel = _Channel(SOCKET_FD, int(job.get("frame_limit", _rpc.MAX_FRAME)))
     _harness._emit("R\nS -1")

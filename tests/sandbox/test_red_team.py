@@ -73,7 +73,7 @@ RED_TEAM = {
     "builtins.AssertionError = type('X', (Exception,), {})\n"
     "unittest.TestCase.assertEqual = lambda *a, **k: None\ndef double(x):\n    return E()\n",
     "signal_the_driver": "import os, signal\nfor pid in range(1, 64):\n"
-    "    if pid != os.getpid():\n        for sig in (signal.SIGSTOP, signal.SIGKILL):\n"
+    "    if pid != os.getpid():\n        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGSTOP, signal.SIGKILL):\n"
     "            try:\n                os.kill(pid, sig)\n            except OSError:\n                pass\n"
     "def double(x):\n    return 0\n",
     "exhaust_the_driver": "def double(x):\n    return [[0] * 1000 for _ in range(5000)]\n",
