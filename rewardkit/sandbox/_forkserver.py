@@ -358,6 +358,7 @@ class ForkServer:
             statuses[child] = status
             cpu += usage.ru_utime + usage.ru_stime
             rss = max(rss, usage.ru_maxrss)
+            reply.setdefault("cpu_each", []).append(usage.ru_utime + usage.ru_stime)
         status = statuses.get(children[-1], 0) if children else 0  # the candidate's
         while True:  # reap anything re-parented to us (we are a child subreaper)
             try:
