@@ -224,7 +224,7 @@ class ForkServer:
         pidfds: list[int] = []
         try:
             message = os.read(ctl_r, 4096)
-            if len(message) == 4 * len(roles) and not message.startswith(b"E"):
+            if len(message) == 4 * len(roles):  # else "E<error>" (always longer than that)
                 pids = struct.unpack(f"={len(roles)}i", message)
                 pidfds = [os.pidfd_open(pid) for pid in pids]  # before A may reap them
                 return [pid_a], pidfds, None
