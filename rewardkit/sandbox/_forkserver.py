@@ -36,7 +36,17 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from . import _candidate, _cleanup, _compiled, _driver, _harness, _jail, _seccomp, _syscalls
+from . import (
+    _candidate,
+    _cleanup,
+    _compiled,
+    _driver,
+    _harness,
+    _jail,
+    _seccomp,
+    _spawn,
+    _syscalls,
+)
 
 _FRAME = struct.Struct(">I")
 _STDERR_KEEP = 8192
@@ -123,11 +133,11 @@ class ForkServer:
         try:
             try:
                 if self.jail.tier == "userns":
-                    children, pidfds, infra = self._spawn_via_supervisor(
-                        roles, child_ends + parent_ends
+                    children, pidfds, infra = _spawn.spawn_via_supervisor(
+                        self.pid, self.jail, roles, child_ends + parent_ends
                     )
                 else:
-                    children, pidfds, infra = self._spawn_direct(roles, child_ends)
+                    children, pidfds, infra = _spawn.spawn_direct(self.pid, self.pidns_fd, roles)
             finally:
                 for fd in child_ends:
                     os.close(fd)
@@ -176,107 +186,6 @@ class ForkServer:
                         dest = -1  # the driver is gone; keep draining stdin
         finally:
             view[:used] = _ZEROS[:used]
-
-    def _spawn_direct(
-        self, roles: list[Callable[[], None]], child_ends: list[int]
-    ) -> tuple[list[int], list[int], str | None]:
-        """Fork each role as our child; the first is pid 1 of a new pid namespace (root tier).
-
-        ``unshare(CLONE_NEWPID)`` only affects later children; ``setns`` back to our own pid
-        namespace after the forks re-arms it for the next job.
-        """
-        if self.pidns_fd is not None:
-            _syscalls.unshare(_syscalls.CLONE_NEWPID)
-        pids: list[int] = []
-        try:
-            for role in roles:
-                pid = os.fork()
-                if pid == 0:
-                    try:
-                        os.setsid()
-                        role()
-                    finally:
-                        os._exit(71)
-                pids.append(pid)
-        finally:
-            if self.pidns_fd is not None and os.getpid() == self.pid:
-                _syscalls.setns(self.pidns_fd, _syscalls.CLONE_NEWPID)
-        return pids, [os.pidfd_open(pid) for pid in pids], None
-
-    def _spawn_via_supervisor(
-        self, roles: list[Callable[[], None]], child_ends: list[int]
-    ) -> tuple[list[int], list[int], str | None]:
-        """Supervisor A unshares the pid namespace and forks the roles (userns tier, where
-        joining our own pid namespace again is not permitted); A's exit status is the last
-        role's (the candidate's)."""
-        ctl_r, ctl_w = os.pipe()
-        ack_r, ack_w = os.pipe()
-        pid_a = os.fork()
-        if pid_a == 0:
-            try:
-                os.close(ctl_r)
-                os.close(ack_w)
-                self._supervisor(roles, child_ends, ctl_w, ack_r)
-            finally:
-                os._exit(70)
-        os.close(ctl_w)
-        os.close(ack_r)
-        pidfds: list[int] = []
-        try:
-            message = os.read(ctl_r, 4096)
-            if len(message) == 4 * len(roles):  # else "E<error>" (always longer than that)
-                pids = struct.unpack(f"={len(roles)}i", message)
-                pidfds = [os.pidfd_open(pid) for pid in pids]  # before A may reap them
-                return [pid_a], pidfds, None
-            for fd in pidfds:
-                os.close(fd)
-            return [pid_a], [], message[1:].decode(errors="replace") or "supervisor died"
-        finally:
-            os.write(ack_w, b"1")  # only now may A reap the roles: their pids are pinned
-            os.close(ctl_r)
-            os.close(ack_w)
-
-    def _supervisor(
-        self, roles: list[Callable[[], None]], inherited: list[int], ctl_w: int, ack_r: int
-    ) -> None:
-        pids: list[int] = []
-        try:
-            os.setsid()
-            _syscalls.prctl(_syscalls.PR_SET_PDEATHSIG, signal.SIGKILL)
-            if os.getppid() != self.pid:
-                os._exit(70)
-            flags = _jail.namespace_flags(self.jail)
-            if flags:
-                _syscalls.unshare(flags)
-            for role in roles:
-                pid = os.fork()
-                if pid == 0:
-                    try:
-                        os.close(ctl_w)
-                        os.close(ack_r)
-                        role()
-                    finally:
-                        os._exit(71)
-                pids.append(pid)
-        except BaseException as exc:
-            os.write(ctl_w, f"E{type(exc).__name__}: {exc}".encode()[:512])
-            os._exit(70)
-        for fd in inherited:
-            if fd >= 0:
-                os.close(fd)
-        os.write(ctl_w, struct.pack(f"={len(pids)}i", *pids))
-        os.read(ack_r, 1)
-        statuses: dict[int, int] = {}
-        while len(statuses) < len(pids):
-            try:
-                pid, status = os.wait()
-            except ChildProcessError:
-                break
-            statuses[pid] = status
-        status = statuses.get(pids[-1], 70 << 8)
-        if os.WIFSIGNALED(status):
-            os._exit(128 + os.WTERMSIG(status))
-        os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 70)
 
     def _confine(
         self, job: dict[str, Any], limits: dict[str, float], workdir: str, **fds: Any
