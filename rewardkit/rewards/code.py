@@ -86,8 +86,8 @@ def _score_one(
         return Outcome.not_applicable(f"tests: {exc}")
     except LanguageUnavailableError as exc:  # fail closed: no compiler is not a wrong answer
         return Outcome.not_applicable(str(exc))
-    except SandboxError as exc:
-        return Outcome.error(f"sandbox: {exc}")
+    except SandboxError as exc:  # e.g. no fork server could start: the sandbox's fault
+        return Outcome.error(f"sandbox infrastructure error: {exc}", infra_error=True)
     extras: dict[str, Any] = {
         "status": result.status.value,
         "passed": result.passed,
@@ -95,6 +95,7 @@ def _score_one(
         "wall_s": round(result.usage.wall_s, 4),
     }
     if result.status is TestVerdict.INFRA_ERROR:
+        extras["infra_error"] = True  # counted by `rewardkit score --max-infra-error-rate`
         return Outcome.error(f"sandbox infrastructure error: {result.detail}", **extras)
     score = result.fraction if partial_credit else float(result.status is TestVerdict.PASS)
     reason = f"passed {result.passed}/{result.total}"

@@ -1,8 +1,9 @@
 """Kernel-isolated execution of untrusted Python (and C/C++) for code rewards.
 
 A pool of small, pre-imported fork servers runs each job in fresh namespaces with a private
-read-only root, an unprivileged uid, rlimits, Landlock and seccomp. The verdict is computed in
-the parent from plain-data observations; expected outputs never enter the sandbox.
+read-only root, an unprivileged uid, rlimits, Landlock and seccomp. Test code runs in a separate
+jailed driver process that reaches the candidate only through plain data; the verdict is
+computed in the parent from the driver's observations; expected outputs never enter the sandbox.
 
 This package imports nothing from the rest of rewardkit.
 """

@@ -14,8 +14,12 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from json.encoder import encode_basestring_ascii
 from typing import Any
+
+Fallback = Callable[[object], str]  # JSON text for a value of no plain type
+Hook = Callable[[str, Any], Any]  # decodes the extra tags a caller adds ("h", "r")
 
 _MAX_DEPTH = 200
 _MAX_NODES = 2_000_000
@@ -48,18 +52,21 @@ class _TooLarge(Exception):
     pass
 
 
-def encode(value: object) -> str:
-    """JSON text for ``value``; unknown types become ``{"u": type name}``."""
+def encode(value: object, fallback: Fallback | None = None) -> str:
+    """JSON text for ``value``; unknown types become ``{"u": type name}``, or what
+    ``fallback`` writes for them (the RPC layer's handles)."""
     parts: list[str] = []
     budget = [_MAX_NODES]
     try:
-        _encode(value, parts, 0, budget)
+        _encode(value, parts, 0, budget, fallback)
     except _TooLarge:
         return '{"u":"too large"}'
     return "".join(parts)
 
 
-def _encode(x: object, out: list[str], depth: int, budget: list[int]) -> None:
+def _encode(
+    x: object, out: list[str], depth: int, budget: list[int], fb: Fallback | None = None
+) -> None:
     budget[0] -= 1
     if budget[0] < 0:
         raise _TooLarge
@@ -92,7 +99,7 @@ def _encode(x: object, out: list[str], depth: int, budget: list[int]) -> None:
             if not first:
                 out.append(",")
             first = False
-            _encode(item, out, depth + 1, budget)
+            _encode(item, out, depth + 1, budget, fb)
         out.append("]" if tag is None else "]}")
     elif t is dict:
         out.append('{"d":[')
@@ -101,19 +108,21 @@ def _encode(x: object, out: list[str], depth: int, budget: list[int]) -> None:
         for key, item in pairs:
             out.append("[" if first else ",[")
             first = False
-            _encode(key, out, depth + 1, budget)
+            _encode(key, out, depth + 1, budget, fb)
             out.append(",")
-            _encode(item, out, depth + 1, budget)
+            _encode(item, out, depth + 1, budget, fb)
             out.append("]")
         out.append("]}")
     elif t is bytes:
         out.append('{"b":"' + bytes.hex(x) + '"}')  # type: ignore[arg-type]
     elif t is complex:
         out.append('{"c":[')
-        _encode(complex.__getattribute__(x, "real"), out, depth + 1, budget)  # type: ignore[arg-type]
+        _encode(complex.__getattribute__(x, "real"), out, depth + 1, budget, fb)  # type: ignore[arg-type]
         out.append(",")
-        _encode(complex.__getattribute__(x, "imag"), out, depth + 1, budget)  # type: ignore[arg-type]
+        _encode(complex.__getattribute__(x, "imag"), out, depth + 1, budget, fb)  # type: ignore[arg-type]
         out.append("]}")
+    elif fb is not None:
+        out.append(fb(x))
     else:
         try:
             name = str(type.__getattribute__(t, "__qualname__"))
@@ -122,10 +131,11 @@ def _encode(x: object, out: list[str], depth: int, budget: list[int]) -> None:
         out.append('{"u":' + encode_basestring_ascii(name[:80]) + "}")
 
 
-def decode(text: str) -> Any:
-    """Inverse of :func:`encode`; malformed input becomes an :class:`Opaque` value."""
+def decode(text: str, hook: Hook | None = None) -> Any:
+    """Inverse of :func:`encode`; malformed input becomes an :class:`Opaque` value.
+    ``hook(tag, body)`` decodes tags this module does not know."""
     try:
-        return _decode(json.loads(text))
+        return _decode(json.loads(text), hook)
     except (ValueError, TypeError, RecursionError, KeyError):
         return Opaque("malformed")
 
@@ -138,22 +148,22 @@ def decode_obj(obj: object) -> Any:
         return Opaque("malformed")
 
 
-def _decode(x: object) -> Any:
+def _decode(x: object, hook: Hook | None = None) -> Any:
     if isinstance(x, list):
-        return [_decode(i) for i in x]
+        return [_decode(i, hook) for i in x]
     if not isinstance(x, dict):
         return x
     if len(x) != 1:
         raise ValueError("bad tag")
     ((tag, body),) = x.items()
     if tag == "t":
-        return tuple(_decode(i) for i in body)
+        return tuple(_decode(i, hook) for i in body)
     if tag == "s":
-        return {_decode(i) for i in body}
+        return {_decode(i, hook) for i in body}
     if tag == "z":
-        return frozenset(_decode(i) for i in body)
+        return frozenset(_decode(i, hook) for i in body)
     if tag == "d":
-        return {_decode(k): _decode(v) for k, v in body}
+        return {_decode(k, hook): _decode(v, hook) for k, v in body}
     if tag == "i":
         return int(body, 16)
     if tag == "f":
@@ -161,7 +171,9 @@ def _decode(x: object) -> Any:
     if tag == "b":
         return bytes.fromhex(body)
     if tag == "c":
-        return complex(_decode(body[0]), _decode(body[1]))
+        return complex(_decode(body[0], hook), _decode(body[1], hook))
     if tag == "u":
         return Opaque(str(body))
+    if hook is not None:
+        return hook(tag, body)
     raise ValueError(f"unknown tag {tag!r}")

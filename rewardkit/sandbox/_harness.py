@@ -1,15 +1,11 @@
-"""The in-sandbox runner: executes candidate code and reports OBSERVATIONS, never verdicts.
+"""The in-sandbox runner of script jobs (stdin/stdout tests and ``execute``), and helpers the
+candidate and the test driver share (stream setup, error records, ``safe_compare``).
 
-It runs inside the confined job process, after :func:`_jail.confine`. It writes one line per
-event to the result fd: ``R`` (ready; nothing before it came from candidate code), ``S k``
-(step k starts), ``O k <json values>`` (step k completed, with its observed values),
-``F k <json error>`` (step k raised), ``D`` (all steps done). Step -1 is loading the code.
-
-Expected values never reach this process, so forging a record still requires the right answer;
-every step gets exactly one record from the harness, so a forged record for a step shows up in
-the parent as a conflicting duplicate. Comparisons that must run in here (inside loops of a test
-suite) go through :func:`safe_compare`, which round-trips both sides through the plain-data codec
-so a rigged ``__eq__`` never runs.
+A script job writes one line per event to fd 3: ``R`` (ready), ``S -1`` (the program starts),
+``O -1 []`` (it ran to its end), ``F -1 <json error>`` (it raised), ``D`` (done). These records
+only explain a failure: the parent passes a script on its own observations (exit status and the
+stdout it compares), and gives it one deadline that no record can move. Test-suite jobs never
+run here: see :mod:`._driver` and :mod:`._candidate`.
 """
 
 from __future__ import annotations
@@ -95,10 +91,7 @@ def run(job: dict[str, Any]) -> NoReturn:
     """Run one job and exit the process; never returns into the fork server."""
     code = 0
     try:
-        if job["mode"] == "script":
-            code = _run_script(job)
-        else:
-            _run_steps(job)
+        code = _run_script(job)
     except _BaseException:
         code = 1
     _flush()
@@ -127,60 +120,3 @@ def _run_script(job: dict[str, Any]) -> int:
     _emit("O -1 []")
     _emit("D")
     return 0
-
-
-def _run_steps(job: dict[str, Any]) -> None:
-    """Load the code, then run each step, one record per step.
-
-    A step's result record is written together with the next step's start record (one write
-    instead of two); it always reaches the pipe before the next step's code runs.
-    """
-    _streams("solution")
-    namespace = sys.modules["solution"].__dict__
-    stop = bool(job.get("stop", True))
-    _emit("R\nS -1")
-    try:
-        exec(compile(job["code"], "solution.py", "exec"), namespace)
-    except _BaseException as exc:
-        _flush()
-        _emit("F -1 " + _error(exc))
-        return
-    pending = "O -1 []\n"
-    test_ns = dict(namespace)
-    test_ns["__rk_cmp__"] = safe_compare
-    start = job.get("start", 0)
-    replay = set(job.get("replay", ()))  # setup steps re-run when resuming after a crash
-    for index, step in enumerate(job["steps"]):
-        if index < start and index not in replay:
-            continue
-        _emit(f"{pending}S {index}")
-        try:
-            values = _run_step(step, namespace, test_ns)
-        except _BaseException as exc:
-            _flush()
-            pending = f"F {index} {_error(exc)}\n"
-            if stop:
-                break
-            continue
-        pending = f"O {index} {values}\n"
-    _flush()
-    _emit(pending + "D")
-
-
-def _run_step(step: dict[str, Any], namespace: dict[str, Any], test_ns: dict[str, Any]) -> str:
-    kind = step["k"]
-    if kind == "exec":
-        exec(compile(step["src"], "test.py", "exec"), test_ns)
-        return "[]"
-    if kind == "eval":
-        observed = [eval(compile(src, "test.py", "eval"), test_ns) for src in step["src"]]
-        return _encode(observed)
-    if kind == "call":
-        function = namespace.get(step["fn"])
-        if function is None and isinstance(namespace.get("Solution"), type):
-            function = getattr(namespace["Solution"](), step["fn"], None)  # LeetCode style
-        if function is None:
-            raise NameError(f"name {step['fn']!r} is not defined")
-        args = _decode(step["args"])
-        return _encode([function(*args)])
-    raise ValueError(f"unknown step kind {kind!r}")

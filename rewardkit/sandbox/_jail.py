@@ -20,15 +20,15 @@ from __future__ import annotations
 import fcntl
 import os
 import resource
-import shutil
 import sys
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from . import _landlock, _seccomp, _syscalls
+from . import _cleanup, _landlock, _seccomp, _syscalls
 
 RESULT_FD = 3
+DRIVER_UID_OFFSET = 10000  # slot uids are 60000-64999; their drivers' 70000-74999
 WRITABLE = ("/tmp", "/dev/shm")
 _DEVICES = ("null", "zero", "full", "random", "urandom")
 _SYSTEM_PATHS = (
@@ -147,17 +147,12 @@ def landlock_ruleset(cfg: JailConfig) -> int | None:
 
 
 def clean_workdirs() -> None:
-    """Empty the job-writable tmpfs mounts after a job (every job process is dead by then)."""
+    """Empty the job-writable tmpfs mounts after a job (every job process is dead by then).
+
+    Raises :class:`._cleanup.CleanupError` when that fails (the server must then be replaced).
+    """
     for top in WRITABLE:
-        for name in os.listdir(top):
-            path = os.path.join(top, name)
-            if os.path.isdir(path) and not os.path.islink(path):
-                shutil.rmtree(path, ignore_errors=True)
-            else:
-                try:
-                    os.unlink(path)
-                except OSError:
-                    pass
+        _cleanup.remove_tree(top, keep_top=True)
 
 
 def _bind_readonly(source: str, target: str) -> None:
@@ -205,23 +200,35 @@ def confine(
     workdir: str,
     ruleset: int | None,
     seccomp_filter: _seccomp.Filter | None,
+    extra_fds: dict[int, int] | None = None,
+    uid_offset: int = 0,
 ) -> None:
-    """Apply the per-job chain to the calling process. Irreversible; raises on any failure."""
+    """Apply the per-job chain to the calling process. Irreversible; raises on any failure.
+
+    ``extra_fds`` maps more fd numbers (above 3) to the fds to place there; ``uid_offset``
+    moves the process to another slot uid (root tier: the test driver, so that neither of a
+    job's two processes can signal the other). Both processes are made non-dumpable.
+    """
     _syscalls.prctl(_syscalls.PR_SET_PDEATHSIG, 9)
     stdin_fd = _stdin_fd(stdin_data)
-    for src, dst in ((stdin_fd, 0), (stdout_fd, 1), (stderr_fd, 2), (result_fd, RESULT_FD)):
-        if src != dst:
-            os.dup2(src, dst)
-    keep = ruleset if ruleset is not None else RESULT_FD
-    os.closerange(RESULT_FD + 1, keep)
+    wanted = {0: stdin_fd, 1: stdout_fd, 2: stderr_fd, RESULT_FD: result_fd, **(extra_fds or {})}
+    high = {dst: fcntl.fcntl(src, fcntl.F_DUPFD, 32) for dst, src in wanted.items()}
+    for dst, src in high.items():  # via high copies: a source may sit on another's target
+        os.dup2(src, dst)
+        os.close(src)
+    top = max(wanted)
+    keep = ruleset if ruleset is not None else top
+    os.closerange(top + 1, keep)
     os.closerange(keep + 1, 1 << 16)
     os.chdir(workdir)
     _set_rlimits(limits, cfg.nproc_offset)
     if cfg.tier == "root":
+        uid, gid = cfg.uid + uid_offset, cfg.gid + uid_offset
         os.setgroups([])
-        os.setresgid(cfg.gid, cfg.gid, cfg.gid)
-        os.setresuid(cfg.uid, cfg.uid, cfg.uid)
+        os.setresgid(gid, gid, gid)
+        os.setresuid(uid, uid, uid)
         _syscalls.prctl(_syscalls.PR_SET_PDEATHSIG, 9)  # cleared by the credential change
+    _syscalls.prctl(_syscalls.PR_SET_DUMPABLE, 0)  # no /proc/pid/mem or ptrace between them
     _syscalls.prctl(_syscalls.PR_SET_NO_NEW_PRIVS, 1)
     if cfg.tier == "userns":
         _syscalls.drop_capabilities()

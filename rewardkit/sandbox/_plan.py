@@ -65,6 +65,8 @@ class Plan:
     steps: list[dict[str, Any]] = field(default_factory=list)
     checks: list[Check | None] = field(default_factory=list)  # None: setup step
     stdio: list[tuple[str, str]] = field(default_factory=list)
+    prompt: str = ""  # trusted code the driver runs first (HumanEval helpers such as ``poly``)
+    entry: str = ""  # the one name the candidate's code may redefine over the prompt's
 
     @property
     def total(self) -> int:
@@ -83,6 +85,7 @@ def plan_tests(tests: Any, max_tests: int | None = None) -> Plan:
     if isinstance(tests, dict):
         if "test" in tests:
             plan = _plan_check(str(tests["test"]), tests.get("entry_point"))
+            plan.prompt, plan.entry = _prompt(tests.get("prompt")), str(tests["entry_point"])
         elif "fn_name" in tests and tests["fn_name"]:
             plan = _plan_calls(tests)
         elif "inputs" in tests and "outputs" in tests:
@@ -187,6 +190,18 @@ def _plan_check(source: str, entry_point: Any) -> Plan:
     return plan
 
 
+def _prompt(prompt: Any) -> str:
+    """A HumanEval ``prompt`` (helper functions the tests use, e.g. ``poly``, and the stub of
+    the entry point); run by the driver so that the candidate cannot redefine the helpers."""
+    if prompt is None:
+        return ""
+    if not isinstance(prompt, str):
+        raise TestFormatError(f"'prompt' must be Python source, got {type(prompt).__name__}")
+    text = prompt + "\n    pass\n" if prompt.rstrip().endswith(":") else prompt
+    _parse(text)
+    return text
+
+
 def _calls_check(stmt: ast.stmt) -> bool:
     return (
         isinstance(stmt, ast.Expr)
@@ -242,12 +257,16 @@ def _plan_assert(stmt: ast.Assert, text: str, source: str) -> tuple[dict[str, An
     while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
         negate, test = not negate, test.operand
     observed: list[str] = []
+    calls: list[list[str]] = []
 
     def operand(node: ast.expr) -> tuple[str, Any]:
         value = _literal(node)
         if value is not _MISSING:
             return ("lit", value)
         observed.append(_safe_source(source, node))
+        call = _pure_call(node)
+        if call is not None:
+            calls.append(call)
         return ("obs", len(observed) - 1)
 
     if isinstance(test, ast.Compare) and _liftable(test):
@@ -256,7 +275,24 @@ def _plan_assert(stmt: ast.Assert, text: str, source: str) -> tuple[dict[str, An
         check = Check("compare", text, ops=ops, operands=operands, negate=negate)
     else:
         check = Check("truth", text, operands=(operand(test),), negate=negate)
-    return {"k": "eval", "src": observed}, check
+    step: dict[str, Any] = {"k": "eval", "src": observed}
+    if len(observed) == 1 and len(calls) == 1:
+        step["call"] = calls[0]  # the driver may send it ahead, batched with its neighbours
+    return step, check
+
+
+def _pure_call(node: ast.expr) -> list[str] | None:
+    """``[name, encoded args]`` for ``name(literal, ...)``: a call whose value depends on
+    nothing but the candidate, so the driver can request it before its turn."""
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)) or node.keywords:
+        return None
+    args = []
+    for arg in node.args:
+        value = _literal(arg)
+        if value is _MISSING or isinstance(arg, ast.Starred):
+            return None
+        args.append(value)
+    return [node.func.id, _codec.encode(args)]
 
 
 def _liftable(test: ast.Compare) -> bool:

@@ -18,6 +18,7 @@ import queue
 import select
 import shutil
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -74,9 +75,18 @@ class _Worker:
         self.hello = hello
         return hello
 
-    def request(self, job: dict[str, Any], timeout: float) -> dict[str, Any]:
+    def request(
+        self, job: dict[str, Any], timeout: float, spec: bytes | None = None
+    ) -> dict[str, Any]:
+        """One job; ``spec`` (the test driver's steps) follows the request as raw bytes."""
         try:
-            _forkserver.write_frame(self._in, job)
+            if spec is None:
+                _forkserver.write_frame(self._in, job)
+            else:
+                _forkserver.write_frame(self._in, {**job, "driver_bytes": len(spec)})
+                view = memoryview(spec)
+                while view:
+                    view = view[os.write(self._in, view) :]
         except OSError as exc:
             raise _WorkerDied(f"fork server unreachable: {exc}") from exc
         return self._read(time.monotonic() + timeout)
@@ -140,6 +150,9 @@ class SandboxPool:
             ``None`` reads ``REWARDKIT_SANDBOX_UNSAFE``. Never needed where the probe passes.
         preimport: modules imported once in each fork server, so jobs get them for free.
         extra_paths: more host paths made readable (read-only) inside the jail.
+        site_packages: make this environment's installed packages (numpy, ...) importable,
+            read-only, inside the jail. A ``preimport`` module that fails to import is listed
+            in ``preimport_failed``, by ``rewardkit sandbox doctor`` and in load-failure reasons.
 
     Raises:
         SandboxUnavailableError: no tier works and unsafe mode was not requested.
@@ -159,12 +172,15 @@ class SandboxPool:
         allow_unsafe: bool | None = None,
         preimport: Sequence[str] = DEFAULT_PREIMPORT,
         extra_paths: Sequence[str] = (),
+        site_packages: bool = True,
     ) -> None:
         self.limits = limits or Limits()
         self.report = _probe.probe()
         self.tier = _probe.choose_tier(self.report, allow_unsafe)
         self.workers = max(1, workers or os.cpu_count() or 1)
         self._preimport = tuple(preimport)
+        self._paths = tuple(package_paths()) if site_packages else ()
+        self.preimport_failed: dict[str, str] = {}  # module -> why it failed in the servers
         self._extra_paths = tuple(os.path.abspath(p) for p in extra_paths)
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._lock = threading.Lock()
@@ -173,7 +189,8 @@ class SandboxPool:
         started = [self._spawn() for _ in range(self.workers)]
         try:
             for worker in started:
-                worker.wait_ready()
+                hello = worker.wait_ready()
+                self.preimport_failed.update(hello.get("preimport_failed") or {})
                 self._idle.put(worker)
         except BaseException:
             for worker in started:
@@ -194,6 +211,7 @@ class SandboxPool:
             },
             "limits": self.limits.to_dict(),
             "preimport": list(self._preimport),
+            "paths": list(self._paths),
         }
         worker = _Worker(config)
         with self._lock:
@@ -222,11 +240,18 @@ class SandboxPool:
         return fresh
 
     def _run_job(
-        self, job: dict[str, Any], limits: Limits, overrides: dict[str, Any] | None = None
+        self,
+        job: dict[str, Any],
+        limits: Limits,
+        overrides: dict[str, Any] | None = None,
+        spec: bytes | None = None,
     ) -> dict[str, Any]:
-        """One sandbox run; server failures are retried once, then reported as infra.
+        """One sandbox run; server failures are retried once on a fresh server, then
+        reported as infra. A server that says it is broken (``fatal``: e.g. it could not
+        clean up after a job) is replaced; its reply stands unless it is an infra error.
 
-        ``overrides``: more per-job limit fields (e.g. the compile step's memory)."""
+        ``overrides``: more per-job limit fields (e.g. the compile step's memory).
+        ``spec``: the test driver's part of a ``steps`` job (never sent with the request)."""
         job = {**job, "limits": {"test_timeout": limits.test_timeout,
                                  "total_timeout": limits.total_timeout,
                                  **(overrides or {})}}  # fmt: skip
@@ -234,10 +259,17 @@ class SandboxPool:
         for _ in range(2):
             with self._checkout() as worker:
                 try:
-                    return worker.request(job, limits.total_timeout + _SERVER_MARGIN_S)
+                    reply = worker.request(job, limits.total_timeout + _SERVER_MARGIN_S, spec)
                 except _WorkerDied as exc:
                     error = str(exc)
                     worker.kill()
+                    continue
+                if reply.get("fatal"):
+                    worker.kill()  # replaced at its next checkout
+                    if reply.get("infra"):
+                        error = str(reply["infra"])
+                        continue
+                return reply
         return {"infra": error}
 
     def execute(self, code: str, *, stdin: str = "", timeout: float | None = None) -> ExecResult:
@@ -434,9 +466,11 @@ class SandboxPool:
         deadline = time.monotonic() + limits.total_timeout  # also bounds resumed runs
         while start < len(plan.steps) and time.monotonic() < deadline:
             replay = [i for i in range(start) if plan.checks[i] is None]
-            job = {"mode": "steps", "code": code, "steps": plan.steps, "start": start,
-                   "replay": replay, "stop": stop}  # fmt: skip
-            reply = self._run_job(job, limits)
+            spec = {"steps": plan.steps, "start": start, "replay": replay, "stop": stop,
+                    "prompt": plan.prompt, "entry": plan.entry}  # fmt: skip
+            reply = self._run_job(
+                {"mode": "steps", "code": code}, limits, spec=json.dumps(spec).encode()
+            )
             usage += _usage(reply)
             records = _verdict.parse_records(str(reply.get("res", "")))
             infra = _verdict.infra_reason(reply, records)
@@ -447,6 +481,7 @@ class SandboxPool:
                     status = _verdict.error_status(records.failed[-1])
                     status = Status.RUNTIME_ERROR if status is Status.FAIL else status
                     reason = "code failed to load: " + _verdict.error_text(records.failed[-1])
+                    reason += self._preimport_note(reason)
                 else:
                     status, reason = _verdict.death_status(reply)
                     reason = f"while loading the code: {reason}"
@@ -507,6 +542,15 @@ class SandboxPool:
                 pending = None
         return len(plan.steps)
 
+    def _preimport_note(self, reason: str) -> str:
+        """Why an import a load failure names may have failed: its pre-import did too."""
+        if "Error" not in reason or not self.preimport_failed:
+            return ""
+        for name, why in self.preimport_failed.items():
+            if f"'{name.partition('.')[0]}'" in reason or f"'{name}'" in reason:
+                return f" (pre-import of {name!r} failed in the sandbox: {why})"
+        return ""
+
     def close(self) -> None:
         """Stop every fork server and reap it. Idempotent."""
         self._closed = True
@@ -520,6 +564,15 @@ class SandboxPool:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def package_paths() -> list[str]:
+    """This interpreter's package directories (site-packages), which the fork servers (started
+    without ``site``) add to their path, read-only inside the jail."""
+    return [
+        p for p in sys.path
+        if os.path.isabs(p) and os.path.basename(p) in ("site-packages", "dist-packages")
+    ]  # fmt: skip
 
 
 def _usage(reply: dict[str, Any]) -> Usage:

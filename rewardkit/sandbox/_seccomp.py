@@ -3,7 +3,7 @@
 Why a deny list: candidate programs are ordinary Python and need the usual ~100 syscalls, so an
 allow list would break real solutions on the next CPython upgrade. What is denied is kernel attack
 surface and the ways out of the jail: namespaces (unshare/setns, ``clone`` with CLONE_NEW*),
-mount, ptrace and cross-process memory, SysV IPC, bpf, io_uring, keyrings, module loading, internet and
+mount, ptrace and cross-process memory, ``memfd_secret``, ``vmsplice``, SysV IPC, bpf, io_uring, keyrings, module loading, internet and
 netlink sockets (only AF_UNIX is allowed), TIOCSTI, and clearing the parent-death signal that
 ties the job to its supervisor. ``clone3`` answers ENOSYS so glibc falls back to ``clone``,
 whose flags a classic BPF filter can inspect. A foreign architecture or the x32 ABI is killed.
@@ -65,6 +65,10 @@ _DENIED_X86_64 = {
     # SysV IPC objects outlive their creator; the IPC namespace is shared by a server's jobs.
     "shmget": 29, "shmat": 30, "shmctl": 31, "semget": 64, "semop": 65, "semctl": 66,
     "msgget": 68, "msgsnd": 69, "msgrcv": 70, "msgctl": 71, "semtimedop": 220,
+    # Never needed by a job: secret memory (hidden even from the kernel's own dumps), memory
+    # of other processes or NUMA nodes, zero-copy page gifting, filesystem quotas.
+    "memfd_secret": 447, "process_madvise": 440, "process_mrelease": 448, "quotactl_fd": 443,
+    "move_pages": 279, "migrate_pages": 256, "vmsplice": 278, "set_mempolicy_home_node": 450,
 }  # fmt: skip
 _NR_SOCKET = 41
 _NR_CLONE = 56

@@ -11,12 +11,13 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from . import _probe
 from ._errors import SandboxUnavailableError
 from ._limits import Limits
-from ._pool import SandboxPool
+from ._pool import DEFAULT_PREIMPORT, SandboxPool
 from ._result import Status
 
 # name, code, tests, statuses that count as contained
@@ -47,8 +48,15 @@ _SELF_TEST: list[tuple[str, str, Any, tuple[Status, ...]]] = [
 ]  # fmt: skip
 
 
-def report(*, self_test: bool = True, allow_unsafe: bool | None = None) -> dict[str, Any]:
-    """Probe results, the chosen tier (or why none) and, optionally, the attack self-test."""
+def report(
+    *,
+    self_test: bool = True,
+    allow_unsafe: bool | None = None,
+    preimport: Sequence[str] = DEFAULT_PREIMPORT,
+) -> dict[str, Any]:
+    """Probe results, the chosen tier (or why none) and, optionally, the attack self-test,
+    with ``preimport_failed``: each ``preimport`` module that did not import in a fork server
+    (and why); any such failure makes the report not OK."""
     probe = _probe.probe(refresh=True)
     out: dict[str, Any] = {"probe": probe, "tier": None, "error": None, "self_test": []}
     try:
@@ -58,15 +66,22 @@ def report(*, self_test: bool = True, allow_unsafe: bool | None = None) -> dict[
         out["ok"] = False
         return out
     if self_test:
-        out["self_test"] = _self_test(allow_unsafe)
-    out["ok"] = all(row["ok"] for row in out["self_test"])
+        out["self_test"], out["preimport_failed"] = _self_test(allow_unsafe, preimport)
+    else:
+        out["preimport_failed"] = {}
+    out["ok"] = all(row["ok"] for row in out["self_test"]) and not out["preimport_failed"]
     return out
 
 
-def _self_test(allow_unsafe: bool | None) -> list[dict[str, Any]]:
+def _self_test(
+    allow_unsafe: bool | None, preimport: Sequence[str]
+) -> tuple[list[dict[str, Any]], dict[str, str]]:
     rows = []
     limits = Limits(test_timeout=1.0, total_timeout=5.0, memory_mb=512, output_bytes=1 << 16)
-    with SandboxPool(workers=1, limits=limits, allow_unsafe=allow_unsafe) as pool:
+    with SandboxPool(
+        workers=1, limits=limits, allow_unsafe=allow_unsafe, preimport=preimport
+    ) as pool:
+        failed = dict(pool.preimport_failed)
         for name, code, tests, contained in _SELF_TEST:
             start = time.monotonic()
             result = pool.run_tests(code.replace("{host_pid}", str(os.getpid())), tests)
@@ -79,7 +94,7 @@ def _self_test(allow_unsafe: bool | None) -> list[dict[str, Any]]:
                     "seconds": round(time.monotonic() - start, 3),
                 }
             )
-    return rows
+    return rows, failed
 
 
 def print_report(data: dict[str, Any] | None = None) -> int:
@@ -111,6 +126,8 @@ def print_report(data: dict[str, Any] | None = None) -> int:
             mark = "[green]yes[/green]" if row["ok"] else "[red]NO[/red]"
             attacks.add_row(row["name"], row["status"], mark, str(row["seconds"]))
         console.print(attacks)
+    for name, why in (data.get("preimport_failed") or {}).items():
+        console.print(f"[bold red]pre-import failed[/bold red]: {name}: {why}")
     console.print("[green]OK[/green]" if data.get("ok") else "[red]NOT OK[/red]")
     return 0 if data.get("ok") else 1
 

@@ -84,6 +84,9 @@ def test_sandbox_infra_error_is_an_error_not_a_wrong_answer(
     out = code_tests.score({"completion": GOOD, "tests": TESTS})
     assert out.status is Status.ERROR and out.score is None
     assert "fork server died" in out.reason
+    # what `rewardkit score --max-infra-error-rate` counts
+    assert out.extras["infra_error"] is True
+    assert out.reason.startswith("sandbox infrastructure error:")
 
 
 def test_registered_as_builtin() -> None:

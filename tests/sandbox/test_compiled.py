@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from sandbox_host import assert_host_untouched, server_children, slot_processes
+from sandbox_host import assert_host_untouched, pool_uids, server_children, slot_processes
 
 from rewardkit.sandbox import LanguageUnavailableError, SandboxPool, Status
 
@@ -53,7 +53,7 @@ def listener() -> Iterator[socket.socket]:
 
 
 def _host_clean(pool: SandboxPool) -> None:
-    assert slot_processes() == []
+    assert slot_processes(pool_uids(pool)) == []
     assert server_children(pool) == []
 
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
+
 import pytest
-from sandbox_host import open_fds, server_children, slot_processes
+from sandbox_host import open_fds, pool_uids, server_children, slot_processes
 
 from rewardkit.sandbox import (
     Limits,
@@ -149,7 +153,7 @@ def test_no_leaks_after_many_jobs(pool: SandboxPool) -> None:
     assert open_fds() == fds
     assert [open_fds(w.proc.pid) for w in pool._all] == server_fds
     assert server_children(pool) == []
-    assert slot_processes() == []
+    assert slot_processes(pool_uids(pool)) == []
 
 
 def test_unsafe_mode_runs_only_on_explicit_opt_in(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -163,3 +167,17 @@ def test_unsafe_mode_runs_only_on_explicit_opt_in(monkeypatch: pytest.MonkeyPatc
         assert unsafe.tier == "unsafe"
         assert unsafe.run_tests(DOUBLE, ["assert f(2) == 4"]).status is Status.PASS
         assert unsafe.run_tests(DOUBLE, ["assert f(2) == 5"]).status is Status.FAIL
+
+
+def test_a_server_killed_mid_job_is_replaced_and_the_job_retried() -> None:
+    """The retry runs on a fresh server and gives the job's real verdict, not infra_error."""
+    with SandboxPool(workers=1, limits=Limits(test_timeout=3.0, total_timeout=6.0)) as one:
+        first = one._all[0].proc.pid
+        killer = threading.Timer(0.2, os.kill, (first, signal.SIGKILL))
+        killer.start()
+        code = "import time\ndef f(x):\n    time.sleep(0.6)\n    return 2 * x\n"
+        result = one.run_tests(code, ["assert f(1) == 2"])
+        killer.join()
+        assert result.status is Status.PASS, result
+        assert [w.proc.pid for w in one._all] != [first]
+        assert one.run_tests(DOUBLE, ["assert f(2) == 4"]).status is Status.PASS

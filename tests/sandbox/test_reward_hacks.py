@@ -69,7 +69,9 @@ def test_eq_hack_fails_in_every_format(pool: SandboxPool, tests: object) -> None
 def test_forged_infra_record_is_not_an_infra_error(pool: SandboxPool) -> None:
     code = "import os\nos.write(3, b'X fake infra\\nR\\nX again\\n')\ndef f(x):\n    return 0\n"
     result = pool.run_tests(code, WRONG)
-    assert not result.infra_error and result.status is Status.FAIL
+    # fd 3 of the candidate is its socket to the test driver: garbage there breaks its own run
+    assert not result.infra_error and result.status is not Status.PASS
+    assert "channel" in result.first_failure.reason or "frame" in str(result)
 
 
 def test_comparisons_inside_loops_use_plain_values(pool: SandboxPool) -> None:
