@@ -37,6 +37,23 @@ class Status(str, enum.Enum):
         return self.value
 
 
+def exact_float(value: Any) -> float:
+    """``value`` as a plain :class:`float`, never a subclass.
+
+    A reward (or the policy it is trained against) can return an ``int`` or ``float``
+    subclass whose ``__float__``, ``__lt__`` or ``__gt__`` lie; range checks and sums
+    must see the underlying number. The base classes' own methods read it directly.
+    """
+    if type(value) is float:
+        return value
+    if isinstance(value, float):
+        return float.__float__(value)
+    if isinstance(value, int):
+        return float(int.__int__(value))
+    result = float(value)
+    return result if type(result) is float else float.__float__(result)
+
+
 @dataclass(frozen=True, slots=True)
 class Outcome:
     """Immutable verdict for one (reward, sample) pair.
@@ -115,8 +132,9 @@ class Outcome:
     def __post_init__(self) -> None:
         if not isinstance(self.status, Status):
             object.__setattr__(self, "status", Status(self.status))
-        if self.score is not None and not isinstance(self.score, float):
-            object.__setattr__(self, "score", float(self.score))
+        if self.score is not None and type(self.score) is not float:
+            # a float/int subclass could rig its comparisons and slip past range checks
+            object.__setattr__(self, "score", exact_float(self.score))
         if self.score is not None and not math.isfinite(self.score):
             # A non-finite score is never a valid verdict; refuse to build one.
             raise ValueError(f"Outcome score must be finite, got {self.score!r}")

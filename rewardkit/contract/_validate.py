@@ -13,7 +13,7 @@ import math
 import numbers
 from typing import TYPE_CHECKING, Any
 
-from ._outcome import Outcome, Status
+from ._outcome import Outcome, Status, exact_float
 
 if TYPE_CHECKING:
     from ._reward import Reward
@@ -46,8 +46,15 @@ def validate_one(raw: Any, rw: Reward, index: int | None) -> Outcome:
     elif kind is bool:
         return _check_range(Outcome(1.0 if raw else 0.0), rw, index)
     elif kind is Outcome and raw.status is Status.OK and raw.score is not None:
-        return _check_range(raw, rw, index)
+        out: Outcome = raw
+        if out.extras or len(out.reason) > MAX_REASON_CHARS:
+            out = _bounded(out, rw, index)
+            if out.status is not Status.OK:
+                return out
+        return _check_range(out, rw, index)
     if isinstance(raw, Outcome):
+        if raw.extras or len(raw.reason) > MAX_REASON_CHARS:
+            raw = _bounded(raw, rw, index)
         if raw.status is Status.OK and raw.score is None:
             return Outcome(
                 None,
@@ -56,7 +63,8 @@ def validate_one(raw: Any, rw: Reward, index: int | None) -> Outcome:
                 f"{_where(index)}; use Outcome.not_applicable() for 'no score'",
             )
         if raw.score is None or raw.status not in (Status.OK, Status.UNPARSEABLE):
-            return raw
+            returned: Outcome = raw
+            return returned
         return _check_range(raw, rw, index)
     if raw is None:
         return Outcome(None, Status.NOT_APPLICABLE, "")
@@ -69,7 +77,7 @@ def validate_one(raw: Any, rw: Reward, index: int | None) -> Outcome:
         return _check_range(Outcome(1.0 if raw else 0.0), rw, index)
     if isinstance(raw, numbers.Real):
         try:
-            value = float(raw)
+            value = exact_float(raw)
         except (OverflowError, ValueError):
             value = math.inf
         if not math.isfinite(value):
@@ -85,6 +93,57 @@ def validate_one(raw: Any, rw: Reward, index: int | None) -> Outcome:
         f"reward {rw.key!r} returned {type(raw).__name__} {_short(raw)} for {_where(index)}; "
         "expected a float, a bool, None or an Outcome",
     )
+
+
+#: Longest reason kept; longer ones are cut with a marker (a reason is one line for a human).
+MAX_REASON_CHARS = 2000
+#: Largest extras kept, in bytes of text and numbers; more is an error, not a silent cut:
+#: a reward returning megabytes per row would fill memory and output files.
+MAX_EXTRAS_BYTES = 64 * 1024
+
+
+def _bounded(out: Outcome, rw: Reward, index: int | None) -> Outcome:
+    """``out`` with its reason cut to :data:`MAX_REASON_CHARS` and its extras checked."""
+    reason = out.reason
+    if len(reason) > MAX_REASON_CHARS:
+        cut = len(reason) - MAX_REASON_CHARS
+        reason = f"{reason[:MAX_REASON_CHARS]}... [{cut} more characters cut]"
+    if out.extras and _size_over(out.extras, MAX_EXTRAS_BYTES):
+        return Outcome(
+            None,
+            Status.ERROR,
+            f"reward {rw.key!r} returned extras over {MAX_EXTRAS_BYTES // 1024} KiB for "
+            f"{_where(index)}; keep extras to small details (sub-scores, the extracted answer)",
+        )
+    if reason is out.reason:
+        return out
+    return Outcome(out.score, out.status, reason, out.extras)
+
+
+def _size_over(value: Any, limit: int) -> bool:
+    """Whether ``value`` (nested containers of text and numbers) exceeds ``limit`` bytes.
+
+    Walks without recursion and stops as soon as the budget is spent, so a huge or
+    self-referencing structure costs at most ``limit`` steps.
+    """
+    budget = limit
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, (str, bytes, bytearray)):
+            budget -= len(v) + 2
+        elif isinstance(v, dict):
+            budget -= 2 * len(v) + 2
+            stack.extend(v.keys())
+            stack.extend(v.values())
+        elif isinstance(v, (list, tuple, set, frozenset)):
+            budget -= len(v) + 2
+            stack.extend(v)
+        else:
+            budget -= 8
+        if budget < 0:
+            return True
+    return False
 
 
 def _check_range(out: Outcome, rw: Reward, index: int | None) -> Outcome:
