@@ -42,6 +42,8 @@ from collections.abc import Sequence
 from multiprocessing.connection import Connection
 from typing import Any
 
+from ._reaper import kill_tree
+
 __all__ = ["PROGRESS_BYTES", "Worker"]
 
 #: Size of the shared progress block: two doubles (see :mod:`._worker`).
@@ -175,6 +177,9 @@ class Worker:
         Negative codes name the signal that ended it, as in :attr:`Popen.returncode`;
         ``None`` if it could not be reaped.
         """
+        # Descendants that left the group (setsid, double fork) are still in the worker's
+        # tree, since the worker is their subreaper: freeze and kill that tree first.
+        kill_tree(self.pid, include_root=True)
         try:
             # The group id is the worker's pid, which stays reserved until it is
             # reaped below, so this never hits an unrelated group.

@@ -40,6 +40,7 @@ from typing import Any
 
 from ..contract._outcome import Outcome, Status
 from ..contract._reward import Reward
+from ._reaper import become_subreaper, descendants, kill_tree
 
 __all__ = [
     "FLUSH_S",
@@ -275,6 +276,7 @@ def main(argv: Sequence[str]) -> None:
     conn_fd, prog_fd, parent = int(argv[0]), int(argv[1]), int(argv[2])
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     _die_with_parent(parent)
+    subreaper = become_subreaper()  # daemons a reward starts stay in our tree
     for fd in (conn_fd, prog_fd):  # keep them out of anything a reward spawns
         os.set_inheritable(fd, False)
     conn = Connection(conn_fd)
@@ -294,10 +296,12 @@ def main(argv: Sequence[str]) -> None:
             cache[blob] = load_reward(blob)
         except BaseException:  # reported when a task actually needs it
             pass
-    serve(conn, progress, cache)
+    serve(conn, progress, cache, reap=subreaper)
 
 
-def serve(conn: Connection, progress: Any, cache: dict[bytes, Reward]) -> None:
+def serve(
+    conn: Connection, progress: Any, cache: dict[bytes, Reward], *, reap: bool = False
+) -> None:
     """Score chunks until the parent says stop or goes away."""
     loop: asyncio.AbstractEventLoop | None = None
     while True:
@@ -326,3 +330,7 @@ def serve(conn: Connection, progress: Any, cache: dict[bytes, Reward]) -> None:
             loop = asyncio.new_event_loop()
         _run_chunk(conn, progress, seq, rw, rows, indices, state, loop if rw.is_async else None)
         del rows, state
+        if reap and descendants(os.getpid(), limit=1):
+            # a process the reward started (a daemon, a forgotten subprocess) dies with
+            # its call, so nothing a reward starts outlives the run
+            kill_tree(os.getpid(), reap=True)

@@ -99,3 +99,27 @@ def worker_facts(completion: str) -> Outcome:
         except OSError:  # the directory listing's own descriptor, closed by now
             pass
     return Outcome.ok(float(os.getpid()), fds=fds, sid=os.getsid(0))
+
+
+@reward
+def starts_daemon(completion: str) -> float:
+    """Starts a detached daemon (own session) that writes its pid to the file named by
+    the completion, then either returns or hangs past the timeout."""
+    import subprocess
+    import sys
+    import time
+
+    path, mode = completion.split("|")
+    code = f"import os, time; open({path!r}, 'w').write(str(os.getpid())); time.sleep(600)"
+    subprocess.Popen([sys.executable, "-c", code], start_new_session=True)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            if open(path).read():
+                break
+        except OSError:
+            pass
+        time.sleep(0.01)
+    if mode == "hang":
+        time.sleep(600)
+    return 1.0
