@@ -91,7 +91,7 @@ def test_builtin_rewards_by_name() -> None:
 
 
 def test_outcomes_on_sample_rows(reward_snapshot, reward_rows) -> None:  # type: ignore[no-untyped-def]
-    # Stored in __snapshots__/test_outcomes_on_sample_rows.json next to this file; after an
+    # Stored in __snapshots__/test_my_rewards/test_outcomes_on_sample_rows.json next to this file; after an
     # intended change run `pytest --rewardkit-update` and review the diff in code review.
     reward_snapshot(reward_rows, [final_number])
 

@@ -49,8 +49,6 @@ def validate_one(raw: Any, rw: Reward, index: int | None) -> Outcome:
         out: Outcome = raw
         if out.extras or len(out.reason) > MAX_REASON_CHARS:
             out = _bounded(out, rw, index)
-            if out.status is not Status.OK:
-                return out
         return _check_range(out, rw, index)
     if isinstance(raw, Outcome):
         if raw.extras or len(raw.reason) > MAX_REASON_CHARS:
@@ -97,8 +95,8 @@ def validate_one(raw: Any, rw: Reward, index: int | None) -> Outcome:
 
 #: Longest reason kept; longer ones are cut with a marker (a reason is one line for a human).
 MAX_REASON_CHARS = 2000
-#: Largest extras kept, in bytes of text and numbers; more is an error, not a silent cut:
-#: a reward returning megabytes per row would fill memory and output files.
+#: Largest extras kept, in bytes of text and numbers; larger extras are dropped (and the
+#: reason says so): a reward returning megabytes per row would fill memory and output files.
 MAX_EXTRAS_BYTES = 64 * 1024
 
 
@@ -108,16 +106,16 @@ def _bounded(out: Outcome, rw: Reward, index: int | None) -> Outcome:
     if len(reason) > MAX_REASON_CHARS:
         cut = len(reason) - MAX_REASON_CHARS
         reason = f"{reason[:MAX_REASON_CHARS]}... [{cut} more characters cut]"
-    if out.extras and _size_over(out.extras, MAX_EXTRAS_BYTES):
-        return Outcome(
-            None,
-            Status.ERROR,
-            f"reward {rw.key!r} returned extras over {MAX_EXTRAS_BYTES // 1024} KiB for "
-            f"{_where(index)}; keep extras to small details (sub-scores, the extracted answer)",
-        )
-    if reason is out.reason:
+    extras = out.extras
+    if extras and _size_over(extras, MAX_EXTRAS_BYTES):
+        # The verdict stands; only the detail is too big to carry (often the hostile
+        # completion itself, echoed as "the extracted answer"). Say so, keep nothing.
+        extras = {"extras_dropped": f"over {MAX_EXTRAS_BYTES // 1024} KiB"}
+        note = f" [extras over {MAX_EXTRAS_BYTES // 1024} KiB dropped]"
+        reason = (reason + note) if reason else note.strip()
+    if reason is out.reason and extras is out.extras:
         return out
-    return Outcome(out.score, out.status, reason, out.extras)
+    return Outcome(out.score, out.status, reason, extras)
 
 
 def _size_over(value: Any, limit: int) -> bool:

@@ -10,7 +10,7 @@ What it adds (option group "rewardkit", see ``pytest --help``):
 
 * ``--rewardkit-update``: rewrite reward snapshots that changed or are missing.
 * ini ``rewardkit_snapshot_dir``: where snapshots live, relative to each test
-  file (default ``__snapshots__``).
+  file (default ``__snapshots__``), in a folder named after the test file.
 * ini ``rewardkit_rows``: a JSONL file of rows for ``reward_rows``.
 * ini ``rewardkit_max_false_pass`` / ``rewardkit_max_false_fail``: default
   thresholds for ``rewardkit_audit``.
@@ -192,7 +192,9 @@ class SnapshotFixture:
         stem = snapshot_stem(self._request.node.nodeid)
         if name:
             stem = f"{stem}.{_UNSAFE.sub('_', name)}"
-        return base / f"{stem}.json"
+        # one folder per test file: two files with a test of the same name (a common
+        # `test_format`) must never share, and overwrite, one snapshot
+        return base / _UNSAFE.sub("_", self._request.path.stem) / f"{stem}.json"
 
     def __call__(
         self,

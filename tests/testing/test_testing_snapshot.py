@@ -169,7 +169,7 @@ def test_fixture_create_compare_update(rk: Any) -> None:
     rk.pytester.makepyfile(test_snap=TEST_FILE.format(factor=1.0))
     created = rk.run("-q")
     created.assert_outcomes(passed=1)
-    snap = rk.path / "__snapshots__" / "test_math.json"
+    snap = rk.path / "__snapshots__" / "test_snap" / "test_math.json"
     assert snap.is_file()
     created.stdout.fnmatch_lines(["*rewardkit snapshots*", f"created: {snap}"])
 
@@ -228,7 +228,7 @@ def test_names_dirs_and_parametrize(rk: Any) -> None:
         """
     )
     rk.run("-q").assert_outcomes(passed=3)
-    names = sorted(p.name for p in (rk.path / "golden").iterdir())
+    names = sorted(p.name for p in (rk.path / "golden" / "test_names").iterdir())
     assert names == [
         "TestGroup.test_two.2.json",
         "TestGroup.test_two.json",
@@ -236,3 +236,20 @@ def test_names_dirs_and_parametrize(rk: Any) -> None:
         "test_modes_lenient.json",
         "test_modes_strict.json",
     ]
+
+
+def test_same_test_name_in_two_files_gets_two_snapshots(rk: Any) -> None:
+    body = """
+        def test_format(reward_snapshot):
+            reward_snapshot([{"completion": "{completion}"}], "xml_format")
+        """
+    rk.pytester.makepyfile(
+        test_one=body.replace("{completion}", "<answer>4</answer>"),
+        test_two=body.replace("{completion}", "no tags at all"),
+    )
+    rk.run("-q").assert_outcomes(passed=2)
+    one = rk.path / "__snapshots__" / "test_one" / "test_format.json"
+    two = rk.path / "__snapshots__" / "test_two" / "test_format.json"
+    assert one.exists() and two.exists()
+    assert one.read_text() != two.read_text()
+    rk.run("-q").assert_outcomes(passed=2)  # each file compares with its own snapshot

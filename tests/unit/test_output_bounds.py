@@ -59,14 +59,15 @@ def test_a_subclass_inside_the_range_becomes_a_plain_float() -> None:
     assert out.status is Status.OK and out.score == 0.25 and type(out.score) is float
 
 
-def test_huge_extras_are_an_error_not_a_memory_bomb() -> None:
+def test_huge_extras_are_dropped_with_a_note_not_carried() -> None:
     @rk.reward
     def bloated(completion: str) -> Outcome:
-        return Outcome(1.0, extras={"blob": "x" * (MAX_EXTRAS_BYTES + 1)})
+        return Outcome.ok(1.0, "fine", blob="x" * (MAX_EXTRAS_BYTES + 1))
 
     out = bloated.score({"completion": "x"})
-    assert out.status is Status.ERROR and "extras over 64 KiB" in out.reason
-    assert out.extras == {}
+    assert out.status is Status.OK and out.score == 1.0
+    assert out.reason == "fine [extras over 64 KiB dropped]"
+    assert out.extras == {"extras_dropped": "over 64 KiB"}
 
 
 def test_deep_or_self_referencing_extras_are_bounded() -> None:
@@ -77,7 +78,8 @@ def test_deep_or_self_referencing_extras_are_bounded() -> None:
     def cyclic(completion: str) -> Outcome:
         return Outcome(1.0, extras={"loop": loop})
 
-    assert cyclic.score({"completion": "x"}).status is Status.ERROR
+    out = cyclic.score({"completion": "x"})
+    assert out.score == 1.0 and "extras_dropped" in out.extras
 
 
 def test_long_reasons_are_cut_with_a_marker_and_small_extras_kept() -> None:
