@@ -26,3 +26,21 @@ def hostile(completion: str) -> float:
     elif text == "raise":
         raise ValueError("bad row")
     return 1.0
+
+
+@reward(range=(0, 10**6))
+def gated_length(completion: str, ctl: str) -> float:
+    """Length of the completion, once the test opens the gate (the file ``ctl/open``).
+
+    Each call first leaves a marker in ``ctl``, so the test can wait until every node
+    holds work in flight before it removes one: the node loss then always hits a
+    running chunk, whatever the machine's load.
+    """
+    import os
+
+    with open(os.path.join(ctl, f"started-{os.getpid()}-{time.monotonic_ns()}"), "w"):
+        pass
+    deadline = time.monotonic() + 120
+    while not os.path.exists(os.path.join(ctl, "open")) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return float(len(str(completion)))

@@ -92,21 +92,43 @@ def test_ray_output_is_byte_identical_to_local_including_timeouts_and_crashes(
     assert [o["hostile"].status.value for o in got] == ["ok", "timeout", "error", "error", "ok"]
 
 
-def test_node_removed_mid_run_loses_no_rows(cluster: Any) -> None:
+def test_node_removed_mid_run_loses_no_rows(cluster: Any, tmp_path: Path) -> None:
     doomed = cluster.add_node(num_cpus=1)
     cluster.wait_for_nodes()
-    rows = [{"completion": "x" * i} for i in range(90)]
-    with Scorer([rr.slow_length], backend="ray", workers=3, chunk_size=2) as scorer:
+    ctl = tmp_path / "ctl"
+    ctl.mkdir()
+    rows = [{"completion": "x" * i, "ctl": str(ctl)} for i in range(90)]
+    with Scorer([rr.gated_length], backend="ray", workers=3, chunk_size=2) as scorer:
         executor: Any = scorer._executor
         assert len(executor.shares) == 3
-        scorer.score(rows[:6])  # every actor is up before the clock starts
-        killer = threading.Timer(0.4, cluster.remove_node, (doomed,))
-        killer.start()
-        results = scorer.score(rows)
-        killer.join()
-        assert executor.retried > 0, "the node was removed after the run finished"
-    assert [r["slow_length"].score for r in results] == [float(i) for i in range(90)]
-    assert all(r["slow_length"].is_ok for r in results)
+        (ctl / "open").touch()
+        scorer.score(rows[:6])  # every actor is up before the gate closes
+        (ctl / "open").unlink()
+        for marker in ctl.glob("started-*"):
+            marker.unlink()
+        box: dict[str, Any] = {}
+        runner = threading.Thread(target=lambda: box.update(out=scorer.score(rows)))
+        runner.start()
+        # Nothing finishes while the gate is closed, so every actor takes work; wait until
+        # the number of started calls stops growing, then remove a node under load.
+        seen, stable_since = -1, time.monotonic()
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            n = len(list(ctl.glob("started-*")))
+            if n != seen:
+                seen, stable_since = n, time.monotonic()
+            elif n >= 3 and time.monotonic() - stable_since > 1.0:
+                break
+            time.sleep(0.05)
+        assert seen >= 3, "the actors never started their chunks"
+        cluster.remove_node(doomed)
+        (ctl / "open").touch()
+        runner.join(timeout=300)
+        assert not runner.is_alive()
+        assert executor.retried > 0, "no chunk was retried after the node loss"
+    results = box["out"]
+    assert [r["gated_length"].score for r in results] == [float(i) for i in range(90)]
+    assert all(r["gated_length"].is_ok for r in results)
 
 
 def test_cli_score_on_ray_resumes_after_kill_9_byte_identical(cluster: Any, tmp_path: Path) -> None:
