@@ -263,17 +263,21 @@ class WeightedSum(Composite):
 
     @property
     def range(self) -> tuple[float | None, float | None]:
+        """Each bound on its own: an unbounded side of one term (``None``) leaves only
+        that side of the sum unbounded, so ``0.5*xml_count`` keeps its upper bound 0.5."""
         lo = hi = self.bias
-        lo_ok = hi_ok = True
         for w, r in self.terms:
+            if w == 0:
+                continue
             rlo, rhi = r.range
-            if rlo is None or rhi is None:
-                lo_ok = hi_ok = False
-                break
-            a, b = sorted((w * rlo, w * rhi))
+            ends = (
+                -math.inf if rlo is None else rlo,
+                math.inf if rhi is None else rhi,
+            )
+            a, b = sorted((w * ends[0], w * ends[1]))
             lo += a
             hi += b
-        return (lo if lo_ok else None, hi if hi_ok else None)
+        return (lo if math.isfinite(lo) else None, hi if math.isfinite(hi) else None)
 
     def combine(self, row: Mapping[str, Any], lookup: Lookup) -> Outcome:
         outs = {r.key: _eval(r, row, lookup) for _, r in self.terms}
@@ -338,7 +342,11 @@ class Clip(_Unary):
 
     @property
     def range(self) -> tuple[float | None, float | None]:
-        return (self.lo, self.hi)
+        """The clip bounds, narrowed by the child's own range where it is tighter."""
+        clo, chi = self.child.range
+        lo = self.lo if clo is None else min(self.hi, max(self.lo, clo))
+        hi = self.hi if chi is None else max(self.lo, min(self.hi, chi))
+        return (lo, hi)
 
     def combine(self, row: Mapping[str, Any], lookup: Lookup) -> Outcome:
         o = _eval(self.child, row, lookup)
@@ -362,10 +370,11 @@ class Scale(_Unary):
     @property
     def range(self) -> tuple[float | None, float | None]:
         lo, hi = self.child.range
-        if lo is None or hi is None:
-            return (None, None)
-        a, b = sorted((lo * self.factor + self.offset, hi * self.factor + self.offset))
-        return (a, b)
+        ends = (-math.inf if lo is None else lo, math.inf if hi is None else hi)
+        if self.factor == 0:
+            return (self.offset, self.offset)
+        a, b = sorted((ends[0] * self.factor + self.offset, ends[1] * self.factor + self.offset))
+        return (a if math.isfinite(a) else None, b if math.isfinite(b) else None)
 
     def combine(self, row: Mapping[str, Any], lookup: Lookup) -> Outcome:
         o = _eval(self.child, row, lookup)
@@ -422,8 +431,12 @@ class _Extreme(Composite):
     def range(self) -> tuple[float | None, float | None]:
         los = [c.range[0] for c in self.children]
         his = [c.range[1] for c in self.children]
-        lo = None if any(x is None for x in los) else self.pick(los)
-        hi = None if any(x is None for x in his) else self.pick(his)
+        # None is -inf on the low side and +inf on the high side: max() of bounds drops
+        # an unbounded low end when another term is bounded, min() keeps it
+        lo_f = self.pick([-math.inf if x is None else x for x in los])
+        hi_f = self.pick([math.inf if x is None else x for x in his])
+        lo = lo_f if math.isfinite(lo_f) else None
+        hi = hi_f if math.isfinite(hi_f) else None
         return (lo, hi)
 
     def combine(self, row: Mapping[str, Any], lookup: Lookup) -> Outcome:
