@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from ._provenance import provenance, stamp
     from .audit import audit
     from .engine import RewardStats, Scorer, score
+    from .judges import judge, reward_model
 
 from ._version import __version__ as __version__
 
@@ -64,6 +65,8 @@ _LAZY = {
     "pass_at_k": "rewardkit._passk",
     "provenance": "rewardkit._provenance",
     "stamp": "rewardkit._provenance",
+    "judge": "rewardkit.judges",
+    "reward_model": "rewardkit.judges",
 }
 
 
@@ -100,6 +103,7 @@ __all__ = [
     "clip",
     "from_trl",
     "gate",
+    "judge",
     "get",
     "maximum",
     "minimum",
@@ -110,6 +114,7 @@ __all__ = [
     "resolve",
     "resolve_reference",
     "reward",
+    "reward_model",
     "route",
     "scale",
     "score",

@@ -13,7 +13,7 @@ from ..hookspecs import hookimpl
 
 #: One module per family of rewards: the explicit list the registry collects from
 #: (decorating a reward only marks it; being listed here makes it a built-in).
-BUILTIN_MODULES = ("format", "text", "length", "math", "code")
+BUILTIN_MODULES = ("format", "text", "length", "math", "code", "judge")
 
 
 @hookimpl

@@ -1,0 +1,77 @@
+"""``llm_judge``: the registered LLM-as-judge reward (``-r "llm_judge(model=...)"``).
+
+A thin registered face over :func:`rewardkit.judges.judge` so a judge can be named
+from the command line, a formula or a recipe YAML like any other built-in. Endpoint
+and key come from the options or ``OPENAI_BASE_URL`` / ``OPENAI_API_KEY``; the model
+from ``model=`` or ``REWARDKIT_JUDGE_MODEL``.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ..contract._outcome import Outcome
+from ..contract._reward import reward
+from ..judges._judge import DEFAULT_TEMPLATE, JudgeFn, judge
+
+__all__ = ["llm_judge"]
+
+
+@functools.lru_cache(maxsize=32)
+def _judge_fn(
+    model: str,
+    base_url: str,
+    template: str,
+    scale_low: float,
+    scale_high: float,
+    group: bool,
+    concurrency: int,
+    timeout: float,
+    max_retries: int,
+    cache_path: str,
+) -> JudgeFn:
+    built = judge(
+        template,
+        model=model,
+        scale=(scale_low, scale_high),
+        base_url=base_url or None,
+        group=group,
+        concurrency=concurrency,
+        timeout=timeout,
+        max_retries=max_retries,
+        cache_path=cache_path or None,
+    )
+    fn = built.fn
+    assert isinstance(fn, JudgeFn)
+    return fn
+
+
+@reward(range=(0, 1), batched=True, cheap=True, version="1")
+async def llm_judge(
+    row: Sequence[Mapping[str, Any]],
+    *,
+    model: str = "",
+    base_url: str = "",
+    template: str = DEFAULT_TEMPLATE,
+    scale_low: float = 1.0,
+    scale_high: float = 10.0,
+    group: bool = False,
+    concurrency: int = 32,
+    timeout: float = 60.0,
+    max_retries: int = 4,
+    cache_path: str = "",
+) -> list[Outcome]:
+    """An LLM judge's 1..10 verdict on each completion, mapped onto 0..1 (typed failures)."""
+    model = model or os.environ.get("REWARDKIT_JUDGE_MODEL", "")
+    if not model:
+        return [
+            Outcome.error("no judge model: pass llm_judge(model=...) or set REWARDKIT_JUDGE_MODEL")
+        ] * len(row)
+    fn = _judge_fn(
+        model, base_url, template, float(scale_low), float(scale_high), bool(group),
+        int(concurrency), float(timeout), int(max_retries), cache_path,
+    )  # fmt: skip
+    return await fn(row)
