@@ -28,9 +28,15 @@ SCORE = re.compile(r"SCORE=(-?\d+(?:\.\d+)?)")
 class JudgeServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, latency: float = 0.0, json_mode: bool = True) -> None:
+    def __init__(
+        self,
+        latency: float = 0.0,
+        json_mode: bool = True,
+        policy: Any = None,
+    ) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.latency = latency
+        self.policy = policy  # optional: user message -> reply content
         self.json_mode = json_mode
         self.times: list[float] = []
         self.bodies: list[dict[str, Any]] = []
@@ -85,6 +91,10 @@ class _Handler(BaseHTTPRequestHandler):
         if not srv.json_mode and "response_format" in body:
             return self._send(400, b'{"error": "response_format is not supported"}')
         text = body["messages"][-1]["content"]
+        if srv.policy is not None:
+            content = srv.policy(text)
+            reply = {"choices": [{"message": {"role": "assistant", "content": content}}]}
+            return self._send(200, json.dumps(reply).encode())
         if "SLOW" in text:
             time.sleep(3)
         if "RATE429" in text:

@@ -167,3 +167,38 @@ def test_reply_parser_is_strict_then_tolerant() -> None:
     assert parse_reply("Score: 8/10") == {"score": 8.0}
     with pytest.raises(ValueError):
         parse_reply("no number here")
+
+
+def _biased_judge(text: str) -> str:
+    """A judge that rewards the right number, and favours whichever answer it reads first."""
+    import json as _json
+    import re as _re
+
+    gold = _re.search(r"\[Reference answer\]\n(\S+)", text)
+    want = gold.group(1) if gold else "4"
+    if '"scores"' in text:
+        answers = _re.findall(r"\[Answer \d+\]\n(.*?)(?=\n\n\[Answer|\nReply with)", text, _re.S)
+        scores = [
+            min(10, (8 if want in a and "not" not in a else 2) + (2 if i == 0 else 0))
+            for i, a in enumerate(answers)
+        ]
+        return _json.dumps({"scores": scores})
+    answer = text.split("[Answer]\n", 1)[1].split("\n[Reference", 1)[0]
+    return _json.dumps({"score": 9 if want in answer and "not" not in answer else 1})
+
+
+def test_audit_judge_reports_gold_degenerate_order_bias_and_consistency() -> None:
+    from rewardkit.judges import audit_judge
+
+    with JudgeServer(policy=_biased_judge) as srv:
+        j = judge(model="m", base_url=srv.base_url, **FAST)
+        rows = [{"prompt": f"What is {i}+{i}?", "answer": str(2 * i + 10)} for i in range(4)]
+        report = audit_judge(j, rows, repeats=2)
+    assert report.rows == 4 and report.failures == 0
+    assert report.gold_mean == pytest.approx(8 / 9)
+    assert report.degenerate_mean is not None and report.degenerate_mean < 0.5
+    # the shotgun list contains the right number: this judge is fooled by it
+    assert report.false_pass_rate is not None and report.false_pass_rate > 0
+    # first position gets +2 points on a 1..10 scale: bias = 2/9 of the unit range
+    assert report.position_bias == pytest.approx(2 / 9)
+    assert report.consistent_rate == 1.0 and report.consistency_spread == 0.0
