@@ -1,0 +1,99 @@
+"""Seed 003's compat rewards equal the notebook's functions on every input, quirks included.
+
+The reference is the document's code, verbatim (tests/fixtures/seed003_reference.py), run
+side by side with the compat rewards as rewardkit runs them (resolved from their
+``recipe.yaml`` references, called through the Reward contract) on generated completions:
+random arrangements of the tags, newlines, digits, signs, Unicode digits, trailing text.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import rewardkit as rk
+
+ROOT = Path(__file__).resolve().parents[2]
+_spec = importlib.util.spec_from_file_location(
+    "seed003_reference", ROOT / "tests" / "fixtures" / "seed003_reference.py"
+)
+assert _spec is not None and _spec.loader is not None
+ref: Any = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(ref)
+
+COMPAT = "rewardkit.recipes.gsm8k_unsloth_vllm.compat"
+PAIRS = [
+    ("correctness", ref.correctness_reward_func),
+    ("int_reward", ref.int_reward_func),
+    ("strict_format", ref.strict_format_reward_func),
+    ("soft_format", ref.soft_format_reward_func),
+    ("xmlcount", ref.xmlcount_reward_func),
+]
+PIECES = [
+    "<reasoning>", "</reasoning>", "<answer>", "</answer>", "\n", "\n\n", " ", "  ",
+    "42", "7", "-3", "3.5", "1,000", "²", "٣", "x", "Let me think.", "The answer is 42.",
+    "<reasoning>\n", "\n</reasoning>\n", "\n<answer>\n", "\n</answer>\n", "\n</answer>",
+]  # fmt: skip
+HAND = [
+    "<reasoning>\nadd\n</reasoning>\n<answer>\n42\n</answer>\n",
+    "<reasoning>\nadd\n</reasoning>\n<answer>\n42\n</answer>\ntrailing words",
+    "<reasoning>\nline one\nline two\n</reasoning>\n<answer>\n42\n</answer>\n",
+    "<reasoning>x</reasoning> <answer>42</answer>",
+    "Sure! <reasoning>x</reasoning><answer>42</answer>",
+    "<answer>41</answer><answer>42</answer>",
+    "<answer> 42 ",
+    "no tags at all 42",
+    "",
+    "<reasoning>\n\n</reasoning>\n<answer>\n\n</answer>\n",
+    "<answer>\n²\n</answer>",
+    "<answer>-3</answer>",
+]
+
+
+def _resolved(name: str) -> Any:
+    return rk.resolve(f"{COMPAT}:{name}").reward
+
+
+def _compare(completions: list[str], answers: list[str]) -> None:
+    conv = [[{"role": "assistant", "content": c}] for c in completions]
+    prompts = [[{"role": "user", "content": "What is 6*7?"}] for _ in completions]
+    rows = [
+        {"prompt": p, "completion": c, "answer": a}
+        for p, c, a in zip(prompts, conv, answers, strict=True)
+    ]
+    for name, reference in PAIRS:
+        want = reference(prompts=prompts, completions=conv, answer=answers)
+        got = [o.score for o in _resolved(name).score_batch(rows)]
+        assert got == pytest.approx(want, abs=1e-12), (name, completions)
+
+
+def test_hand_written_edge_cases() -> None:
+    _compare(HAND, ["42"] * len(HAND))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.lists(st.sampled_from(PIECES), max_size=12).map("".join), min_size=1, max_size=6),
+    st.sampled_from(["42", "7", "-3", "²", ""]),
+)
+def test_generated_completions(completions: list[str], answer: str) -> None:
+    _compare(completions, [answer] * len(completions))
+
+
+def test_the_recipe_uses_the_compat_set_by_default() -> None:
+    import yaml
+
+    cfg = yaml.safe_load((ROOT / "recipes" / "gsm8k_unsloth_vllm" / "recipe.yaml").read_text())
+    formulas = {r["name"]: r["formula"] for r in cfg["config"]["rewards"]}
+    assert formulas == {
+        "xmlcount": f"{COMPAT}:xmlcount",
+        "soft_format": f"{COMPAT}:soft_format",
+        "strict_format": f"{COMPAT}:strict_format",
+        "int_reward": f"{COMPAT}:int_reward",
+        "correctness": f"{COMPAT}:correctness",
+    }
