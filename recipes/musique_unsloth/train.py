@@ -37,6 +37,16 @@ def _seed_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--learning-rate", type=float)
     parser.add_argument("--max-steps", type=int)
     parser.add_argument("--lora-rank", type=int)
+    # The seed's documented flags: alpha (the seed doubles it internally: the value given
+    # is the alpha before doubling, i.e. the effective alpha is 2x), bf16, Unsloth's
+    # gradient checkpointing, and the prompt-length cap (prompts over it are dropped).
+    parser.add_argument("--lora-alpha", type=int)
+    parser.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=None)
+    parser.add_argument(
+        "--gradient-checkpointing", action=argparse.BooleanOptionalAction, default=None
+    )
+    parser.add_argument("--max-prompt-length", type=int)
+    parser.add_argument("--max-completion-length", type=int)
 
 
 def _seed_sets(args: argparse.Namespace) -> list[str]:
@@ -46,6 +56,15 @@ def _seed_sets(args: argparse.Namespace) -> list[str]:
         "grpo.learning_rate": args.learning_rate,
         "grpo.max_steps": args.max_steps,
         "lora_rank": args.lora_rank,
+        "unsloth_peft.lora_alpha": None if args.lora_alpha is None else 2 * args.lora_alpha,
+        "grpo.bf16": None if args.bf16 is None else str(args.bf16).lower(),
+        "unsloth_peft.use_gradient_checkpointing": (
+            None
+            if args.gradient_checkpointing is None
+            else ("unsloth" if args.gradient_checkpointing else "false")
+        ),
+        "grpo.max_prompt_length": args.max_prompt_length,
+        "grpo.max_completion_length": args.max_completion_length,
     }
     return [f"{k}={v}" for k, v in pairs.items() if v is not None]
 

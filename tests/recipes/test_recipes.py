@@ -234,3 +234,29 @@ def test_accuracy_is_a_fraction_even_for_weighted_correctness(
     answers = iter(["<answer>1</answer>", "<answer>2 x</answer>"])
     got = rt.accuracy(None, None, rows[:2], f1)
     assert got["accuracy"] == pytest.approx((1.0 + 2 / 3) / 2, abs=1e-4)  # mean F1 unchanged
+
+
+def test_musique_documented_flags_are_accepted_and_wired(tmp_path: Path) -> None:
+    """Seed 004's documented flags: --lora-alpha (doubled internally), --bf16,
+    --gradient-checkpointing, --max-prompt-length, accepted and reaching the trainer."""
+    from rewardkit.recipes.musique_unsloth import train
+
+    flags = [
+        "train", "--model", "m", "--lora-rank", "16", "--lora-alpha", "24", "--no-bf16",
+        "--no-gradient-checkpointing", "--max-prompt-length", "512",
+        "--max-completion-length", "256",
+    ]  # fmt: skip
+    args, cfg = rt.parse_train_args(
+        recipe_dir("musique-unsloth"),
+        flags,
+        add_arguments=train._seed_flags,
+        to_sets=train._seed_sets,
+    )
+    tc = train.trainer_config(cfg)
+    peft = tc["FastLanguageModel.get_peft_model"]
+    assert (peft["r"], peft["lora_alpha"]) == (16, 48)
+    assert peft["use_gradient_checkpointing"] in (False, "false")
+    assert tc["GRPOConfig"]["bf16"] is False
+    assert tc["GRPOConfig"]["max_completion_length"] == 256
+    assert cfg["grpo"]["max_prompt_length"] == 512
+    assert train.main([*flags, "--dry-run", "--output-dir", str(tmp_path)]) == 0
