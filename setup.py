@@ -17,6 +17,8 @@ if os.path.isfile(os.path.join("recipes", "__init__.py")):
     ]
 
 setup(
+    # rewardkit_axolotl: two-part reward paths that Axolotl 0.8 can import (see the module)
+    py_modules=["rewardkit_axolotl"],
     packages=core + recipes,
     package_dir={"rewardkit.recipes": "recipes"} if recipes else {},
     package_data={

@@ -57,7 +57,9 @@ __all__ = [
     "write_axolotl_config",
 ]
 
-BUILTIN_PATH = "rewardkit.trainers.axolotl_rewards"
+#: Two-part paths, importable by every Axolotl version (0.8 imports only the part before
+#: the last dot as a top-level module): see the top-level module ``rewardkit_axolotl``.
+BUILTIN_PATH = "rewardkit_axolotl"
 
 
 class AxolotlResolutionError(ValueError):

@@ -221,7 +221,7 @@ def test_config_layouts(on_path: Path, gpus: int, expected: list[str]) -> None:
     assert cfg == written.config  # the hand-written YAML round-trips
     assert cfg["rl"] == "grpo" and cfg["trl"]["use_vllm"] is True
     trl_cfg = cfg["trl"]
-    assert trl_cfg["reward_funcs"][0] == "rewardkit.trainers.axolotl_rewards.xml_format"
+    assert trl_cfg["reward_funcs"][0] == "rewardkit_axolotl.xml_format"
     assert trl_cfg["reward_funcs"][1] == f"rk_grpo_{gpus}.xml_format_mode_strict"
     assert trl_cfg["reward_weights"] == [0.5, 0.5, 1.0]
     if gpus == 1:
@@ -254,7 +254,7 @@ def test_config_rejects_bad_batches_and_reports_problems(tmp_path: Path) -> None
         {
             "rl": "grpo",
             "trl": {
-                "reward_funcs": ["rewardkit.trainers.axolotl_rewards.xml_format", "nomod.fn"],
+                "reward_funcs": ["rewardkit_axolotl.xml_format", "nomod.fn"],
                 "reward_weights": [1.0],
                 "num_generations": 4,
             },
@@ -304,3 +304,28 @@ def test_generated_module_without_rewardkit_is_not_a_module_not_found(
         exec(compile(source, "rk_gen.py", "exec"), {"__name__": "rk_gen"})
     # Axolotl catches ModuleNotFoundError and misreports it; a plain ImportError surfaces
     assert not isinstance(info.value, ModuleNotFoundError)
+
+
+def _import_like_axolotl_0_8(fqn: str) -> Any:
+    # axolotl 0.8.x, GRPOStrategy.get_reward_func: the second-to-last component only
+    module = importlib.import_module(fqn.split(".")[-2])
+    return getattr(module, fqn.split(".")[-1])
+
+
+def _import_like_axolotl_current(fqn: str) -> Any:
+    # current axolotl: everything before the last dot
+    module = importlib.import_module(".".join(fqn.split(".")[:-1]))
+    return getattr(module, fqn.split(".")[-1])
+
+
+@pytest.mark.parametrize("loader", [_import_like_axolotl_0_8, _import_like_axolotl_current])
+def test_builtin_paths_import_under_both_axolotl_rules(loader: Any) -> None:
+    from rewardkit.trainers.axolotl import BUILTIN_PATH
+
+    fn = loader(f"{BUILTIN_PATH}.xml_format")
+    assert len(inspect.signature(fn).parameters) >= 2  # axolotl's own check
+    scores = fn(prompts=["p"], completions=["<reasoning>x</reasoning><answer>4</answer>"])
+    assert scores == [1.0]
+    with pytest.raises((ModuleNotFoundError, AttributeError)):
+        # the old deep path is what 0.8 cannot import
+        _import_like_axolotl_0_8("rewardkit_axolotl.xml_format")
