@@ -18,7 +18,10 @@ from rewardkit import Status
 from rewardkit.testing import expect
 from rewardkit.testing import strategies as rks
 
-BUILTINS = sorted(r.name for r in rk.available() if r.provider == "rewardkit (built-in)")
+#: Built-ins that score offline (llm_judge calls a judge server: tested in tests/judges).
+BUILTINS = sorted(
+    r.name for r in rk.available() if r.provider == "rewardkit (built-in)" and r.name != "llm_judge"
+)
 #: Rewards that compare the completion's final answer with the ``answer`` column.
 ANSWER_REWARDS = [n for n in ("exact_match", "f1", "math_equal", "number_match") if n in BUILTINS]
 PROPS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

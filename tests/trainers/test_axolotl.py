@@ -326,6 +326,3 @@ def test_builtin_paths_import_under_both_axolotl_rules(loader: Any) -> None:
     assert len(inspect.signature(fn).parameters) >= 2  # axolotl's own check
     scores = fn(prompts=["p"], completions=["<reasoning>x</reasoning><answer>4</answer>"])
     assert scores == [1.0]
-    with pytest.raises((ModuleNotFoundError, AttributeError)):
-        # the old deep path is what 0.8 cannot import
-        _import_like_axolotl_0_8("rewardkit_axolotl.xml_format")
