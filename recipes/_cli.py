@@ -248,7 +248,8 @@ def export_cmd(
 ) -> None:
     """Copy a recipe into a standalone folder you can edit and run without this CLI.
 
-    The folder gets the recipe's files plus ``_runtime.py`` (the shared helpers),
+    The folder gets the recipe's files plus ``_runtime.py`` and the ``_rt_*.py``
+    modules it re-exports (the shared helpers),
     so ``python train.py --preset P`` and the launch scripts work there with only
     rewardkit and the recipe's requirements installed.
     """
@@ -262,7 +263,9 @@ def export_cmd(
         dirs_exist_ok=True,
         ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "gpu"),
     )
-    shutil.copy2(Path(rt.__file__), dest / "_runtime.py")
+    here = Path(rt.__file__).parent
+    for module in rt.MODULES:
+        shutil.copy2(here / f"{module}.py", dest / f"{module}.py")
     (dest / "__init__.py").unlink(missing_ok=True)
     _console().print(f"exported {src.name} to {dest}")
     _console().print(f"  cd {shlex.quote(str(dest))} && python train.py --dry-run")

@@ -224,8 +224,12 @@ def test_accuracy_is_a_fraction_even_for_weighted_correctness(
 
     rows = [{"prompt": f"{i}+1=", "answer": str(i + 1)} for i in range(4)]
     answers = iter(["<answer>\n1\n</answer>", "<answer>\n2\n</answer>", "<answer>\n9\n</answer>"])
+    from rewardkit.recipes import _rt_unsloth  # where accuracy() looks generate_texts up
+
     monkeypatch.setattr(
-        rt, "generate_texts", lambda model, tok, prompts, **kw: [next(answers, "") for _ in prompts]
+        _rt_unsloth,
+        "generate_texts",
+        lambda model, tok, prompts, **kw: [next(answers, "") for _ in prompts],
     )
     weighted = rk.parse_formula("2*number_match(extract=answer_tag)", name="correctness")
     got = rt.accuracy(None, None, rows, weighted)
