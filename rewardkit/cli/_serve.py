@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -56,6 +56,15 @@ def serve_command(
         str, typer.Option(help="column that OpenRLHF labels / expected_answer fill")
     ] = "answer",
     log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "warning",
+    ray_serve: Annotated[
+        bool,
+        typer.Option(
+            "--ray-serve",
+            help="run as a Ray Serve deployment (replicas across the cluster behind one "
+            'endpoint; pip install "ray[serve]")',
+        ),
+    ] = False,
+    replicas: Annotated[int, typer.Option(help="Ray Serve replicas", min=1)] = 1,
 ) -> None:
     """Serve rewards over HTTP: OpenRLHF /get_reward, NeMo-Gym /verify, /score, /metrics."""
     from ..io import InputError
@@ -80,6 +89,17 @@ def serve_command(
     if backend not in ("local", "ray"):
         raise InputError(f"--backend {backend!r} is not valid; valid ones are 'local', 'ray'")
     plan = plan_rewards(list(reward or []), formula, list(import_ or []))
+    limits = ServeLimits(
+        max_body_bytes=int(max_body_mb * (1 << 20)),
+        max_rows=max_rows,
+        token=token or os.environ.get("REWARDKIT_SERVE_TOKEN") or None,
+        failure_score=failure_score,
+        label_column=label_column,
+    )
+    if ray_serve:
+        _run_ray_serve(plan, map_ or [], limits, host, port, replicas, ray_address,
+                       {"workers": workers, "timeout": timeout, "isolation": isolation})  # fmt: skip
+        return
     scorer = make_scorer(
         plan.leaves,
         workers=workers,
@@ -89,13 +109,6 @@ def serve_command(
         ray_address=ray_address,
     )
     service = RewardService(scorer, plan.leaves, plan.total, maps=parse_maps(map_ or []))
-    limits = ServeLimits(
-        max_body_bytes=int(max_body_mb * (1 << 20)),
-        max_rows=max_rows,
-        token=token or os.environ.get("REWARDKIT_SERVE_TOKEN") or None,
-        failure_score=failure_score,
-        label_column=label_column,
-    )
 
     def ready(url: str) -> None:
         stamps = ", ".join(f"{k} {v}" for k, v in service.provenance["rewards"].items())
@@ -108,3 +121,45 @@ def serve_command(
         )
     finally:
         service.close()
+
+
+def _run_ray_serve(
+    plan: Any,
+    maps: list[str],
+    limits: Any,
+    host: str,
+    port: int,
+    replicas: int,
+    ray_address: str | None,
+    scorer_options: dict[str, Any],
+) -> None:
+    """Deploy on Ray Serve and keep the deployment up until SIGINT/SIGTERM."""
+    import signal
+    import threading
+
+    from ..io import InputError, parse_maps
+    from ..serve._ray_serve import deploy
+
+    try:
+        url = deploy(
+            plan.leaves,
+            plan.total,
+            maps=parse_maps(maps),
+            scorer_options=scorer_options,
+            limits=limits,
+            replicas=replicas,
+            host=host,
+            port=port,
+            ray_address=ray_address,
+        )
+    except ImportError as exc:
+        raise InputError(str(exc)) from None
+    sys.stderr.write(f"rewardkit serve: Ray Serve deployment with {replicas} replica(s) at {url}\n")
+    sys.stderr.flush()
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+    from ray import serve
+
+    serve.shutdown()  # type: ignore[no-untyped-call]
