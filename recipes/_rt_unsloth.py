@@ -153,7 +153,13 @@ def accuracy(
     if was_training:
         model.train()
     n = len(scores)
-    return {"n": n, "accuracy": round(sum(scores) / n, 4) if n else None, "examples": examples}
+    return {
+        "n": n,
+        "accuracy": round(sum(scores) / n, 4) if n else None,
+        "examples": examples,
+        # per held-out row, in order: paired tests (McNemar) compare before and after
+        "scores": [round(x, 4) for x in scores],
+    }
 
 
 def run_unsloth_grpo(

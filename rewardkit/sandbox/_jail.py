@@ -55,7 +55,11 @@ _ST_FLAGS = (
 _SERVER_NAMESPACES = (
     _syscalls.CLONE_NEWNS | _syscalls.CLONE_NEWNET | _syscalls.CLONE_NEWIPC | _syscalls.CLONE_NEWUTS
 )
-_NEVER_BOUND = ("/tmp", "/proc", "/dev", "/sys", "/run")
+_NEVER_BOUND = ("/proc", "/dev", "/sys", "/run")
+#: Read-only paths that live under a job-writable mount on the host (a virtualenv or a
+#: checkout under /tmp) are bound under this prefix instead: inside the jail /tmp is the
+#: job's own empty tmpfs. The server's ``sys.path`` is rewritten to match.
+HIDDEN_ALIAS = "/.host"
 TIERS = ("root", "userns", "unsafe")
 
 
@@ -91,6 +95,16 @@ def interpreter_paths(extra: Iterable[str] = ()) -> list[str]:
     return kept
 
 
+def _hidden(path: str) -> bool:
+    """Whether ``path`` is under a job-writable mount, so must be bound under the alias."""
+    return any(path == w or path.startswith(w + "/") for w in WRITABLE)
+
+
+def inside(path: str) -> str:
+    """Where host path ``path`` (one of :func:`interpreter_paths`) appears inside the jail."""
+    return HIDDEN_ALIAS + path if _hidden(path) else path
+
+
 def build_root(cfg: JailConfig, staging: str = "/tmp") -> None:
     """Enter the private read-only root (see module docstring). Call once, single-threaded."""
     if cfg.tier == "userns":
@@ -102,13 +116,20 @@ def build_root(cfg: JailConfig, staging: str = "/tmp") -> None:
     else:
         _syscalls.unshare(_SERVER_NAMESPACES)
     _syscalls.mount("none", "/", None, _syscalls.MS_REC | _syscalls.MS_PRIVATE, None)
+    paths = interpreter_paths(cfg.extra_paths)
+    # Paths under /tmp vanish under the staging tmpfs below: keep a handle on them first.
+    handles = {p: os.open(p, os.O_PATH | os.O_CLOEXEC) for p in paths if _hidden(p)}
     flags = _syscalls.MS_NOSUID | _syscalls.MS_NODEV
     _syscalls.mount("tmpfs", staging, "tmpfs", flags, "size=1m,mode=0755")
     new = os.path.join(staging, "root")
     os.mkdir(new)
     _syscalls.mount("tmpfs", new, "tmpfs", _syscalls.MS_NOSUID, "size=1m,mode=0755")
-    for path in interpreter_paths(cfg.extra_paths):
-        _bind_readonly(path, new + path)
+    for path in paths:
+        if path in handles:
+            _bind_readonly(f"/proc/self/fd/{handles[path]}", new + inside(path))
+            os.close(handles[path])
+        else:
+            _bind_readonly(path, new + path)
     os.makedirs(new + "/dev/shm")
     for dev in _DEVICES:
         target = f"{new}/dev/{dev}"
@@ -128,6 +149,7 @@ def build_root(cfg: JailConfig, staging: str = "/tmp") -> None:
     options = f"size={cfg.disk_mb}m,nr_inodes=4096,mode=0700,{owner}"
     for target in WRITABLE:
         _syscalls.mount("tmpfs", target, "tmpfs", flags, options)
+    sys.path[:] = [inside(p) if os.path.isabs(p) else p for p in sys.path]
 
 
 def landlock_ruleset(cfg: JailConfig) -> int | None:
