@@ -6,6 +6,7 @@ Part of the recipes runtime (see ``_runtime.py``): importable as
 
 from __future__ import annotations
 
+import importlib
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -23,6 +24,12 @@ def build_reward_objects(cfg: Mapping[str, Any]) -> list[tuple[str, Any, float]]
     named so TRL logs it as ``rewards/<name>/mean``.
     """
     import rewardkit as rk
+
+    if any(
+        "rewardkit.recipes" in str(item.get("formula", "")) for item in cfg.get("rewards") or []
+    ):
+        # a recipe's own rewards (compat sets): importable in a source checkout too
+        importlib.import_module("rewardkit.recipes_cli")
 
     out = []
     for item in cfg.get("rewards") or []:

@@ -43,15 +43,13 @@ def main(paths: list[str]) -> None:
         acc[0] += b
         acc[1] += c
         share = s.get("reward_time_share") or s.get("reward_share")
-        peak = (
-            s.get("peak_gpu_memory", {}).get("reserved_mib")
-            if isinstance(s.get("peak_gpu_memory"), dict)
-            else s.get("peak_gpu_memory")
-        )
+        peak = s.get("peak_reserved_mib")
         print(
             f"{Path(p).stem:26s} {before['accuracy']:7.3f} {after['accuracy']:7.3f} "
             f"{after['accuracy'] - before['accuracy']:+7.3f} {b:4d} {c:4d} {mcnemar_exact(b, c):8.2g}  "
-            f"{share if share is not None else '-'}  {peak if peak is not None else '-'}"
+            f"{100 * share:7.2f}%  {peak if peak is not None else '-'}"
+            if share is not None
+            else f"{'-':>8s}  {peak if peak is not None else '-'}"
         )
     for part, (b, c) in pooled.items():
         print(

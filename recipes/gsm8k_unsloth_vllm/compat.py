@@ -89,9 +89,10 @@ def _xmlcount(completions: Sequence[Any], **kwargs: Any) -> list[float]:
     return [_xml_points(_text(c)) for c in completions]
 
 
-# As rewards with the notebook's ranges (validation, plots and the recipe's accuracy read them).
-correctness = from_trl(_correctness, name="correctness", range=(0.0, 2.0))
-int_reward = from_trl(_int_reward, name="int_reward", range=(0.0, 0.5))
-strict_format = from_trl(_strict_format, name="strict_format", range=(0.0, 0.5))
-soft_format = from_trl(_soft_format, name="soft_format", range=(0.0, 0.5))
-xmlcount = from_trl(_xmlcount, name="xmlcount", range=(None, 0.5))
+# As rewards with the notebook's ranges (validation, plots and the recipe's accuracy read them);
+# cheap: pure string functions on bounded completions, run inline like the built-in formats.
+correctness = from_trl(_correctness, name="correctness", range=(0.0, 2.0), cheap=True)
+int_reward = from_trl(_int_reward, name="int_reward", range=(0.0, 0.5), cheap=True)
+strict_format = from_trl(_strict_format, name="strict_format", range=(0.0, 0.5), cheap=True)
+soft_format = from_trl(_soft_format, name="soft_format", range=(0.0, 0.5), cheap=True)
+xmlcount = from_trl(_xmlcount, name="xmlcount", range=(None, 0.5), cheap=True)

@@ -121,6 +121,7 @@ def from_trl(
     columns: Mapping[str, str] | None = None,
     range: tuple[float | None, float | None] = (None, None),
     batch: bool = False,
+    cheap: bool = False,
 ) -> Reward:
     """Wrap a TRL reward function ``f(prompts, completions, **kwargs)`` as a Reward.
 
@@ -137,6 +138,8 @@ def from_trl(
             differently in the data.
         range: the scores' range, if known (used by validation and plots).
         batch: call once per batch instead of once per completion.
+        cheap: the function is pure and fast (a regex, a string compare): the engine may
+            run it inline, without a worker process.
 
     Example:
         >>> def is_short(completions, **kwargs):
@@ -149,6 +152,7 @@ def from_trl(
         wrapper,
         name=name or wrapper.__name__,
         batched=batch,
+        cheap=cheap,
         range=range,
         description=_first_line(fn),
     )
