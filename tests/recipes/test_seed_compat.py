@@ -97,3 +97,48 @@ def test_the_recipe_uses_the_compat_set_by_default() -> None:
         "int_reward": f"{COMPAT}:int_reward",
         "correctness": f"{COMPAT}:correctness",
     }
+
+
+def _seed001_reference(completions: list[str]) -> list[float]:
+    """Seed 001's reward_combined (the document's code) over its two described helpers."""
+    import re as _re
+
+    def reward_has_think_tags(completions: list[str], **kwargs: Any) -> list[float]:
+        return [1.0 if _re.search(r"<think>.*?</think>", c, _re.S) else 0.0 for c in completions]
+
+    def reward_num_unique_chars(completions: list[str], **kwargs: Any) -> list[float]:
+        return [float(len(set(c))) for c in completions]
+
+    def reward_combined(completions: list[str], **kwargs: Any) -> list[float]:
+        reward_think = reward_has_think_tags(completions, **kwargs)
+        reward_unique = reward_num_unique_chars(completions, **kwargs)
+        alpha, beta = 0.7, 0.3
+        return [alpha * r1 + beta * r2 for r1, r2 in zip(reward_think, reward_unique)]  # noqa: B905
+
+    return reward_combined(completions)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.sampled_from([*PIECES, "<think>", "</think>", "abc"]), max_size=10).map(
+            "".join
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_seed001_reward_combined(completions: list[str]) -> None:
+    rw = rk.resolve("rewardkit.recipes.gsm8k_trl_deepspeed_lora.compat:reward_combined").reward
+    got = [o.score for o in rw.score_batch([{"completion": c} for c in completions])]
+    assert got == pytest.approx(_seed001_reference(completions), abs=1e-12)
+
+
+def test_seed001_preset_uses_the_document_reward_alone() -> None:
+    import yaml
+
+    cfg = yaml.safe_load(
+        (ROOT / "recipes" / "gsm8k_trl_deepspeed_lora" / "recipe.yaml").read_text()
+    )
+    rewards = cfg["presets"]["seed-exact"]["rewards"]
+    assert [r["name"] for r in rewards] == ["reward_combined"]
