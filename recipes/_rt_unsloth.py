@@ -169,6 +169,7 @@ def run_unsloth_grpo(
     *,
     samples: Sequence[Any] = (),
     tokenizer_filter: bool = True,
+    loaded: tuple[Any, Any] | None = None,
 ) -> dict[str, Any]:
     """The Unsloth GRPO loop shared by the Unsloth recipes.
 
@@ -178,7 +179,8 @@ def run_unsloth_grpo(
     reload it from disk and evaluate the reloaded adapter — so "after" measures
     what was saved, not what happens to be in memory.
     """
-    model, tokenizer = unsloth_model(cfg)
+    # ``loaded``: a (model, tokenizer) the caller already loaded with unsloth_model(cfg)
+    model, tokenizer = loaded if loaded is not None else unsloth_model(cfg)
     from rewardkit.trainers.unsloth import grpo_config_class, grpo_trainer_class
 
     grpo = grpo_with_weights(cfg)
