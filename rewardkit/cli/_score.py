@@ -360,7 +360,9 @@ def run_score(
                 batch = list(itertools.islice(records, opts.batch_size))
                 if not batch:
                     break
-                enc = encoder.encode(scorer, [r.row for r in batch])
+                enc = encoder.encode(
+                    scorer, [r.row for r in batch], [source.where(r.line) for r in batch]
+                )
                 enc.merge_into(accs, total_acc)
                 done += enc.rows
                 if writer is not None:
@@ -438,10 +440,14 @@ class _Encoder:
         self.bias = plan.total.bias if isinstance(plan.total, WeightedSum) else 0.0
         self.provenance = provenance(plan.leaves, plan.total)
 
-    def encode(self, scorer: Any, rows: list[dict[str, Any]]) -> _Encoded:
+    def encode(
+        self, scorer: Any, rows: list[dict[str, Any]], where: Sequence[str] | None = None
+    ) -> _Encoded:
+        """Score and serialise ``rows``; ``where`` names each row's ``FILE:LINE`` in
+        failure reasons."""
         maps = self.maps
         srows = rows if not maps else [_mapped(r, maps) for r in rows]
-        results = scorer.score(srows)
+        results = scorer.score(srows, where=where)
         keys = self.keys
         direct, linear, bias, total = self.direct, self.linear, self.bias, self.total
         scores: list[list[float | None]] = [[] for _ in keys]
@@ -523,7 +529,7 @@ def _score_block(
     records, bad = source.parse_block(first_line, data)
     if not records:
         return None, 0, bad, scorer.drain_stats()
-    enc = encoder.encode(scorer, [r.row for r in records])
+    enc = encoder.encode(scorer, [r.row for r in records], [source.where(r.line) for r in records])
     return enc, records[-1].line, bad, scorer.drain_stats()
 
 

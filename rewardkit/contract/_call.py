@@ -73,6 +73,26 @@ def _missing_outcome(
     )
 
 
+def locate(outcome: Outcome, index: int, where: str) -> Outcome:
+    """``outcome`` with the batch position ``row {index}`` in its reason replaced by ``where``.
+
+    Rewards and the engine only know a row's position in its batch; a caller that
+    knows where the row came from (``data.jsonl:17``) names it instead, so a failure
+    can be found in the file. Only the first mention is replaced: the engine writes
+    it before any text of the reward's own, which is left alone. An ``ok`` outcome
+    is returned unchanged (its reason is the reward's).
+    """
+    if outcome.status is Status.OK:
+        return outcome
+    reason = outcome.reason
+    for old, new in ((f"on row {index}", f"at {where}"), (f"row {index}", where)):
+        at = reason.find(old)
+        if at >= 0 and not reason[at + len(old) : at + len(old) + 1].isdigit():
+            reason = reason[:at] + new + reason[at + len(old) :]
+            return Outcome(outcome.score, outcome.status, reason, outcome.extras)
+    return outcome
+
+
 def run_coroutine_blocking(coro: Awaitable[Any]) -> Any:
     """Run a coroutine to completion from sync code, even inside a running event loop.
 

@@ -33,9 +33,9 @@ from types import TracebackType
 from typing import Any, Literal
 
 from ..compose._compose import Composite, _needed, _staged
-from ..contract._call import CompletionViews
+from ..contract._call import CompletionViews, locate
 from ..contract._errors import RewardDefinitionError
-from ..contract._outcome import Outcome
+from ..contract._outcome import Outcome, Status
 from ..contract._reward import Reward
 from ..references._resolve import resolve_reference
 from ._backends import make_executor
@@ -284,14 +284,25 @@ class Scorer:
             r.bind(columns, where=where)
 
     def score(
-        self, rows: Sequence[Mapping[str, Any]], *, state: Mapping[str, Any] | None = None
+        self,
+        rows: Sequence[Mapping[str, Any]],
+        *,
+        state: Mapping[str, Any] | None = None,
+        where: Sequence[str] | None = None,
     ) -> list[dict[str, Outcome]]:
         """Score ``rows``; one ``{reward key: Outcome}`` per row, in input order.
 
         Never raises for anything a reward does. Safe to call from any thread; in a
         running event loop prefer :meth:`ascore`, which does not block the loop.
+
+        Args:
+            where: optional name of each row's origin (``data.jsonl:17``); failure
+                reasons then say where the row came from instead of its batch position.
         """
-        return self._collect(self._submit(rows, state))
+        results = self._collect(self._submit(rows, state))
+        if where is not None:
+            _locate_failures(results, where)
+        return results
 
     async def ascore(
         self, rows: Sequence[Mapping[str, Any]], *, state: Mapping[str, Any] | None = None
@@ -603,6 +614,16 @@ class Scorer:
 
 
 _status = attrgetter("status")
+
+
+def _locate_failures(results: list[dict[str, Outcome]], where: Sequence[str]) -> None:
+    """Name each failed outcome's row by its origin (see :func:`~rewardkit.contract._call.locate`)."""
+    if len(where) != len(results):
+        raise ValueError(f"where names {len(where)} rows, but {len(results)} were scored")
+    for i, scored in enumerate(results):
+        for key, outcome in scored.items():
+            if outcome.status is not Status.OK:
+                scored[key] = locate(outcome, i, where[i])
 
 
 def score(

@@ -205,3 +205,45 @@ def test_resume_with_nothing_to_resume_scores_from_the_start(tmp_path: Path) -> 
     code, err = run("score", GSM8K, "-r", "xml_format", "-o", out, "-q", "--resume")
     assert code == 0, err
     assert len(read_jsonl(out)) == len(GSM8K.read_bytes().splitlines())
+
+
+LOCATED = """
+import time
+from rewardkit import reward
+
+@reward
+def raises_on_seven(completion: str, id: int) -> float:
+    if id == 7:
+        raise ValueError("no sevens")
+    return 1.0
+
+@reward
+def hangs_on_three(completion: str, id: int) -> float:
+    if id == 3:
+        time.sleep(30)
+    return 1.0
+"""
+
+
+def test_failure_reasons_name_the_input_file_and_its_1_based_line(tmp_path: Path) -> None:
+    """A failed row's reason says FILE:LINE of the input (blank lines counted), never its
+    position inside an internal batch, for inline rewards and isolated ones alike."""
+    src = tmp_path / "in.jsonl"
+    lines = [json.dumps({"id": i, "completion": "x"}) for i in range(10)]
+    lines.insert(2, "")  # a blank line shifts every later row by one line
+    src.write_text("\n".join(lines) + "\n")
+    rewards = tmp_path / "located.py"
+    rewards.write_text(LOCATED)
+    out = tmp_path / "out.jsonl"
+    code, err = run(
+        "score", src, "--import", rewards, "-r", "raises_on_seven", "-r", "hangs_on_three",
+        "-o", out, "-q", "--timeout", "1", "--batch-size", "4",
+    )  # fmt: skip
+    assert code == 0, err
+    by_id = {row["id"]: row["rewards"] for row in read_jsonl(out)}
+    raised = by_id[7]["raises_on_seven"]
+    assert raised["status"] == "error"
+    assert f"at {src}:9: no sevens" in raised["reason"], raised
+    hung = by_id[3]["hangs_on_three"]
+    assert hung["status"] == "timeout"
+    assert f"{src}:5" in hung["reason"] and "row 3" not in hung["reason"], hung
