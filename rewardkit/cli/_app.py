@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import importlib
 import importlib.util
+import math
 import os
 import sys
 from collections.abc import Callable
@@ -159,6 +160,16 @@ def score(
             max=1.0,
         ),
     ] = 0.05,
+    judge_prices: Annotated[
+        str | None,
+        typer.Option(
+            help="IN,OUT: USD per million prompt and completion tokens; the summary then "
+            "prices judge rewards' token usage"
+        ),
+    ] = None,
+    judge_model: Annotated[
+        str | None, typer.Option(help="model of llm_judge rewards (REWARDKIT_JUDGE_MODEL)")
+    ] = None,
 ) -> None:
     """Score a file of completions and write each row with its rewards and weighted total.
 
@@ -168,6 +179,8 @@ def score(
     """
     from ._score import ScoreOptions, run_score
 
+    if judge_model:
+        os.environ["REWARDKIT_JUDGE_MODEL"] = judge_model  # workers inherit it
     if backend not in ("local", "ray"):
         raise _fail(f"--backend {backend!r} is not valid; valid ones are 'local', 'ray'")
     if isolation not in ("auto", "process", "inline"):
@@ -190,6 +203,7 @@ def score(
         split=split,
         isolation=isolation,
         batch_size=batch_size,
+        judge_prices=_parse_prices(judge_prices) if judge_prices else None,
     )
     console = _stderr()
     shown = [0]
@@ -323,6 +337,20 @@ def show(
     _stdout().print(reward_details(resolve_reference(name)))
 
 
+def _parse_prices(text: str) -> tuple[float, float]:
+    """``--judge-prices IN,OUT`` as two non-negative floats (USD per 1M tokens)."""
+    try:
+        a, b = (float(x) for x in text.split(","))
+    except ValueError:
+        raise _fail(
+            f"--judge-prices {text!r}: give two prices, USD per million prompt and "
+            "completion tokens, as IN,OUT (e.g. 0.15,0.60)"
+        ) from None
+    if min(a, b) < 0 or not all(math.isfinite(x) for x in (a, b)):
+        raise _fail(f"--judge-prices {text!r}: prices must be finite and non-negative")
+    return a, b
+
+
 # -- audit -------------------------------------------------------------------------------
 
 
@@ -351,8 +379,27 @@ def audit_cmd(
     json_out: Annotated[str | None, typer.Option("--json", help="write the report as JSON")] = None,
     workers: Annotated[int | None, typer.Option(help="worker processes")] = None,
     timeout: Annotated[float, typer.Option(help="per-call time limit in seconds")] = 10.0,
+    judge_model: Annotated[
+        str | None, typer.Option(help="model of llm_judge rewards (REWARDKIT_JUDGE_MODEL)")
+    ] = None,
+    judge_repeats: Annotated[
+        int, typer.Option(help="judges: times the gold answers are judged for consistency", min=1)
+    ] = 3,
+    max_order_flip: Annotated[
+        float | None,
+        typer.Option(help="judges: exit 1 if the preferred answer flips with order more often"),
+    ] = None,
+    max_position_bias: Annotated[
+        float | None,
+        typer.Option(help="judges: exit 1 if |first-minus-second score| is above this (0-1)"),
+    ] = None,
 ) -> None:
-    """Check rewards on gold answers (expect top) and degenerate completions (expect bottom)."""
+    """Check rewards on gold answers (expect top) and degenerate completions (expect bottom).
+
+    Judge rewards (``llm_judge``, ``rewardkit.judges.judge``) are also checked for
+    position bias (each gold/degenerate pair judged in both orders) and
+    self-consistency (the gold answers judged again with the cache off).
+    """
     import itertools
 
     from ..audit import GOLD_STYLES, audit
@@ -364,6 +411,8 @@ def audit_cmd(
         raise _fail("name at least one reward to audit with -r NAME")
     if gold_style is not None and gold_style not in GOLD_STYLES:
         raise _fail(f"--gold-style {gold_style!r} is not valid; valid ones are {GOLD_STYLES}")
+    if judge_model:
+        os.environ["REWARDKIT_JUDGE_MODEL"] = judge_model  # workers inherit it
     plan = plan_rewards(reward, None, import_ or [])
     maps = parse_maps(map_ or [])
     console = _stderr()
@@ -393,20 +442,58 @@ def audit_cmd(
         workers=workers,
         timeout=timeout,
     )
+    judged = _audit_judges(plan.leaves, rows, judge_repeats)
     if json_out:
         import orjson
 
         from ..io import atomic_write_bytes
 
-        atomic_write_bytes(json_out, orjson.dumps(report.to_dict(), option=orjson.OPT_INDENT_2))
+        data = {**report.to_dict(), "judges": {k: v.to_dict() for k, v in judged.items()}}
+        atomic_write_bytes(json_out, orjson.dumps(data, option=orjson.OPT_INDENT_2))
     out = _stdout()
     for renderable in audit_tables(report):
         out.print(renderable)
+    if judged:
+        from ._render import judge_audit_table
+
+        out.print(judge_audit_table(judged))
     failures = report.failures(max_false_pass=max_false_pass, max_false_fail=max_false_fail)
+    failures += _judge_failures(judged, max_order_flip, max_position_bias)
     if failures:
         for line in failures:
             sys.stderr.write(f"audit failed: {line}\n")
         raise typer.Exit(EXIT_THRESHOLD)
+
+
+def _audit_judges(leaves: Any, rows: list[dict[str, Any]], repeats: int) -> dict[str, Any]:
+    """:func:`rewardkit.judges.audit_judge` for each judge reward among ``leaves``."""
+    from ..judges import audit_judge
+    from ..rewards.judge import judge_fn_for
+
+    out: dict[str, Any] = {}
+    for leaf in leaves:
+        try:
+            is_judge = judge_fn_for(leaf) is not None
+        except ValueError as exc:
+            raise _fail(str(exc)) from None
+        if is_judge:
+            out[leaf.key] = audit_judge(leaf, rows, repeats=repeats)
+    return out
+
+
+def _judge_failures(
+    judged: dict[str, Any], max_flip: float | None, max_bias: float | None
+) -> list[str]:
+    out: list[str] = []
+    for key, ja in judged.items():
+        flip, bias = ja.order_flip_rate, ja.position_bias
+        if max_flip is not None and flip is not None and flip > max_flip:
+            out.append(f"{key}: order flip rate {flip:.1%} > --max-order-flip {max_flip:.1%}")
+        if max_bias is not None and bias is not None and abs(bias) > max_bias:
+            out.append(f"{key}: position bias {bias:+.3f} beyond --max-position-bias {max_bias}")
+        if ja.failures:
+            out.append(f"{key}: {ja.failures} judge calls failed during the audit")
+    return out
 
 
 # -- diff --------------------------------------------------------------------------------

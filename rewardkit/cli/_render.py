@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Group
@@ -14,10 +14,17 @@ from ..contract._reward import Reward
 
 if TYPE_CHECKING:
     from ..audit import AuditReport
+    from ..judges import JudgeAudit
     from ._diff import DiffResult
     from ._score import ScoreSummary
 
-__all__ = ["audit_tables", "diff_tables", "reward_details", "summary_table"]
+__all__ = [
+    "audit_tables",
+    "diff_tables",
+    "judge_audit_table",
+    "reward_details",
+    "summary_table",
+]
 
 _STATUSES = ("ok", "not_applicable", "unparseable", "timeout", "error", "infra_error")
 
@@ -54,6 +61,18 @@ def summary_table(summary: ScoreSummary) -> Group:
         row(key, s)
     if len(summary.rewards) > 1 or summary.total_name not in summary.rewards:
         row(f"total = {summary.total_name}", summary.total)
+    lines: list[Table | Text] = [table]
+    for key, s in summary.rewards.items():
+        use = s.get("usage")
+        if use:
+            cost = f", ${use['cost_usd']:,.4f}" if "cost_usd" in use else ""
+            lines.append(
+                Text(
+                    f"{key}: {use.get('requests', 0):,} model requests, "
+                    f"{use.get('cached', 0):,} from cache, {use.get('prompt_tokens', 0):,} "
+                    f"prompt + {use.get('completion_tokens', 0):,} completion tokens{cost}"
+                )
+            )
     rate = summary.rows / summary.elapsed_s if summary.elapsed_s > 0 else 0.0
     resumed = f", {summary.resumed_rows:,} resumed" if summary.resumed_rows else ""
     dest = summary.output or "stdout"
@@ -61,7 +80,7 @@ def summary_table(summary: ScoreSummary) -> Group:
         f"{summary.rows:,} rows scored{resumed}, {summary.skipped:,} malformed skipped, "
         f"{summary.elapsed_s:.2f}s ({rate:,.0f} rows/s) -> {dest}"
     )
-    return Group(table, foot)
+    return Group(*lines, foot)
 
 
 def reward_details(rw: Reward) -> Group:
@@ -99,6 +118,31 @@ def reward_details(rw: Reward) -> Group:
     if doc:
         parts.append(Text(doc))
     return Group(*parts)
+
+
+def judge_audit_table(judged: Mapping[str, JudgeAudit]) -> Table:
+    """Per judge: gold vs degenerate means, false passes, position bias, consistency."""
+    table = Table(title="judge audit", title_justify="left")
+    cols = ("judge", "gold", "degenerate", "false-pass", "position bias", "order flips")
+    for col in (*cols, "spread", "consistent", "failed"):
+        table.add_column(col, justify="left" if col == "judge" else "right", overflow="fold")
+    for key, ja in judged.items():
+        table.add_row(
+            key,
+            _num(ja.gold_mean),
+            _num(ja.degenerate_mean),
+            _pct(ja.false_pass_rate),
+            _num(ja.position_bias, "+.3f"),
+            _pct(ja.order_flip_rate),
+            _num(ja.consistency_spread),
+            _pct(ja.consistent_rate),
+            str(ja.failures),
+        )
+    return table
+
+
+def _pct(v: float | None) -> str:
+    return "-" if v is None else f"{v:.1%}"
 
 
 def audit_tables(report: AuditReport) -> Iterator[Any]:

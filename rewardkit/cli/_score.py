@@ -130,21 +130,34 @@ def plan_rewards(
 class StatsAccumulator:
     """Scores and status counts of one reward (or the total) over a run."""
 
-    __slots__ = ("scores", "statuses")
+    __slots__ = ("scores", "statuses", "usage")
 
     def __init__(self) -> None:
         self.scores: list[float] = []
         self.statuses: Counter[str] = Counter()
+        # model calls of a judge-like reward: requests, cached, prompt/completion tokens
+        self.usage: Counter[str] = Counter()
 
     def add(self, score: float | None, status: str) -> None:
         if score is not None:
             self.scores.append(score)
         self.statuses[status] += 1
 
-    def extend(self, scores: Iterable[float], statuses: Mapping[str, int]) -> None:
-        """Add many at once: the non-None ``scores`` and a count per status."""
+    def extend(
+        self,
+        scores: Iterable[float],
+        statuses: Mapping[str, int],
+        usage: Mapping[str, int] | None = None,
+    ) -> None:
+        """Add many at once: the non-None ``scores``, a count per status, model usage."""
         self.scores.extend(scores)
         self.statuses.update(statuses)
+        if usage:
+            self.usage.update(usage)
+
+    def add_usage(self, verdict: Mapping[str, Any]) -> None:
+        """Count the model usage recorded with one verdict (``usage``, or ``cached``)."""
+        _count_usage(self.usage, verdict)
 
     def summary(self) -> dict[str, Any]:
         """count, mean, std (population), min, max and status counts (JSON-ready)."""
@@ -162,6 +175,7 @@ class StatsAccumulator:
             "min": min(s) if s else None,
             "max": max(s) if s else None,
             "status": dict(sorted(self.statuses.items())),
+            **({"usage": dict(self.usage)} if self.usage else {}),
         }
 
 
@@ -185,6 +199,8 @@ class ScoreOptions:
     isolation: str = "auto"
     batch_size: int = 1024
     commit_interval: float = 1.0
+    #: USD per million prompt and completion tokens, to price judge rewards' usage
+    judge_prices: tuple[float, float] | None = None
 
 
 @dataclass
@@ -396,6 +412,9 @@ def run_score(
         out_stream.flush()
     stats = getattr(scorer, "stats", {})
     reward_summaries = {k: {**accs[k].summary(), **_latency(stats, k)} for k in plan.keys}
+    if opts.judge_prices is not None:
+        for s in reward_summaries.values():
+            _price(s.get("usage"), opts.judge_prices)
     return ScoreSummary(
         input=opts.input,
         output=opts.output,
@@ -413,18 +432,26 @@ def run_score(
 class _Encoded:
     """One scored batch: its JSONL bytes and what the summary needs from it."""
 
-    __slots__ = ("chunk", "rows", "stats")
+    __slots__ = ("chunk", "rows", "stats", "usage")
 
     def __init__(
-        self, chunk: bytes, rows: int, stats: Sequence[tuple[list[float], Mapping[str, int]]]
+        self,
+        chunk: bytes,
+        rows: int,
+        stats: Sequence[tuple[list[float], Mapping[str, int]]],
+        usage: Sequence[Mapping[str, int]] = (),
     ) -> None:
         self.chunk = chunk
         self.rows = rows
         self.stats = stats  # per reward key, then the total: (non-None scores, status counts)
+        self.usage = usage  # per reward key: model usage counts (judges), may be empty
 
     def merge_into(self, accs: Mapping[str, StatsAccumulator], total: StatsAccumulator) -> None:
         for acc, (scores, statuses) in zip([*accs.values(), total], self.stats, strict=True):
             acc.extend(scores, statuses)
+        for acc, usage in zip(accs.values(), self.usage, strict=False):
+            if usage:
+                acc.usage.update(usage)
 
 
 class _Encoder:
@@ -454,6 +481,7 @@ class _Encoder:
         statuses: list[list[str]] = [[] for _ in keys]
         tot_scores: list[float | None] = []
         tot_statuses: list[str] = []
+        usage: list[Counter[str]] = [Counter() for _ in keys]
         parts: list[bytes] = []
         dumps = dumps_row
         for row, srow, outs in zip(rows, srows, results, strict=True):
@@ -463,6 +491,10 @@ class _Encoder:
                 status = o.status._value_
                 rd[k] = {"score": o.score, "status": status, "reason": o.reason}
                 scores[j].append(o.score)
+                if o.extras and _count_usage(usage[j], o.extras):
+                    # per-row usage stays in the output, so a resumed run's totals are whole
+                    ex = o.extras
+                    rd[k].update({f: ex[f] for f in ("usage", "cached") if f in ex})
                 if status == "error" and o.extras and o.extras.get("infra_error"):
                     statuses[j].append(INFRA_STATUS)  # counted apart in the summary
                 else:
@@ -486,7 +518,32 @@ class _Encoder:
             ([x for x in sc if x is not None], Counter(st))
             for sc, st in zip([*scores, tot_scores], [*statuses, tot_statuses], strict=True)
         ]
-        return _Encoded(b"".join(parts), len(rows), stats)
+        return _Encoded(b"".join(parts), len(rows), stats, usage)
+
+
+def _price(usage: dict[str, Any] | None, prices: tuple[float, float]) -> None:
+    """Add ``cost_usd`` to a reward's usage summary at (prompt, completion) USD per 1M tokens."""
+    if usage:
+        cost = usage.get("prompt_tokens", 0) * prices[0]
+        cost += usage.get("completion_tokens", 0) * prices[1]
+        usage["cost_usd"] = round(cost / 1e6, 6)
+
+
+def _count_usage(counts: Counter[str], extras: Mapping[str, Any]) -> bool:
+    """Add an outcome's model usage to ``counts``: a request with its token counts
+    (``extras["usage"]``, as judge rewards report it) or a cache hit. True if any."""
+    use = extras.get("usage")
+    if isinstance(use, Mapping):
+        counts["requests"] += 1
+        for side in ("prompt", "completion"):
+            n = use.get(side)
+            if type(n) is int and n > 0:
+                counts[f"{side}_tokens"] += n
+        return True
+    if extras.get("cached") is True:
+        counts["cached"] += 1
+        return True
+    return False
 
 
 #: Inputs smaller than this are scored in one process: starting workers would cost more.
@@ -655,6 +712,7 @@ def _account(
     for k in keys:
         v = rd.get(k) or {}
         accs[k].add(v.get("score"), v.get("status", "error"))
+        accs[k].add_usage(v)
     score = row.get("reward")
     total_acc.add(score, "ok" if score is not None else _total_status(rd))
 

@@ -46,13 +46,20 @@ class JudgeAudit:
         return dict(self.__dict__)
 
 
-def _variant(rw: Reward, *, group: bool | None = None, fresh_cache: bool = False) -> Reward:
-    fn = rw.fn
-    if not isinstance(fn, JudgeFn):
+def _judge_fn(rw: Reward) -> JudgeFn:
+    from ..rewards.judge import judge_fn_for  # the registered llm_judge, built on demand
+
+    fn = judge_fn_for(rw)
+    if fn is None:
         raise TypeError(
-            f"audit_judge needs a reward built by rewardkit.judges.judge, got {rw.key!r}"
+            "audit_judge needs a judge reward (rewardkit.judges.judge or llm_judge), "
+            f"got {rw.key!r}"
         )
-    clone = copy.copy(fn)
+    return fn
+
+
+def _variant(rw: Reward, *, group: bool | None = None, fresh_cache: bool = False) -> Reward:
+    clone = copy.copy(_judge_fn(rw))
     if group is not None:
         clone.group = group
         clone.group_by = "_pair"
@@ -74,6 +81,7 @@ def audit_judge(
     kinds: Sequence[str] = ("empty", "prompt_echo", "shotgun", "negation"),
 ) -> JudgeAudit:
     """Measure a judge reward on ``rows`` (each with ``prompt`` and ``answer``)."""
+    rw = _variant(rw)  # the judge function itself (a registered llm_judge is built here)
     failures = 0
     gold_rows = [{**r, "completion": gold_completion(str(r["answer"]), "plain")} for r in rows]
     gold = rw.score_batch(gold_rows)

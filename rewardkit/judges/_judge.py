@@ -233,7 +233,10 @@ class JudgeFn:
                 )
                 continue
             try:
-                out.append(Outcome(self.rubric.score(items[i]), Status.OK, _reason(obj)))
+                # the one request's usage goes with the group's first answer only, so
+                # summing usage over rows counts each request once
+                extras = _extras({}, reply) if i == 0 else {"group_request": True}
+                out.append(Outcome(self.rubric.score(items[i]), Status.OK, _reason(obj), extras))
             except ValueError as exc:
                 out.append(Outcome(None, Status.UNPARSEABLE, f"answer {i + 1}: {exc}"))
         if all(o.status is Status.OK for o in out):

@@ -17,7 +17,7 @@ from ..contract._outcome import Outcome
 from ..contract._reward import reward
 from ..judges._judge import DEFAULT_TEMPLATE, JudgeFn, judge
 
-__all__ = ["llm_judge"]
+__all__ = ["judge_fn_for", "llm_judge"]
 
 
 @functools.lru_cache(maxsize=32)
@@ -75,3 +75,32 @@ async def llm_judge(
         int(concurrency), float(timeout), int(max_retries), cache_path,
     )  # fmt: skip
     return await fn(row)
+
+
+def judge_fn_for(rw: Any) -> JudgeFn | None:
+    """The :class:`~rewardkit.judges.JudgeFn` behind a judge reward, or None if it is not one.
+
+    A reward built by :func:`rewardkit.judges.judge` holds it directly; the registered
+    ``llm_judge`` builds it from its options (model from ``REWARDKIT_JUDGE_MODEL`` when
+    not given). Auditing a judge needs the function itself, to ask in other orders and
+    with the cache off.
+
+    Raises:
+        ValueError: ``llm_judge`` with no model named anywhere.
+    """
+    fn = getattr(rw, "fn", None)
+    if isinstance(fn, JudgeFn):
+        return fn
+    if fn is not getattr(llm_judge, "fn", None):
+        return None
+    o = {**rw.options}
+    model = o["model"] or os.environ.get("REWARDKIT_JUDGE_MODEL", "")
+    if not model:
+        raise ValueError(
+            f"{rw.key}: no judge model: pass llm_judge(model=...) or set REWARDKIT_JUDGE_MODEL"
+        )
+    return _judge_fn(
+        model, o["base_url"], o["template"], float(o["scale_low"]), float(o["scale_high"]),
+        bool(o["group"]), int(o["concurrency"]), float(o["timeout"]), int(o["max_retries"]),
+        o["cache_path"],
+    )  # fmt: skip

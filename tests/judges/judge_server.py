@@ -123,3 +123,21 @@ class _Handler(BaseHTTPRequestHandler):
             "usage": {"prompt_tokens": len(text) // 4, "completion_tokens": 10},
         }
         self._send(200, json.dumps(reply).encode())
+
+
+def biased_judge(text: str) -> str:
+    """A judge that rewards the right number, and favours whichever answer it reads first."""
+    import json as _json
+    import re as _re
+
+    gold = _re.search(r"\[Reference answer\]\n(\S+)", text)
+    want = gold.group(1) if gold else "4"
+    if '"scores"' in text:
+        answers = _re.findall(r"\[Answer \d+\]\n(.*?)(?=\n\n\[Answer|\nReply with)", text, _re.S)
+        scores = [
+            min(10, (8 if want in a and "not" not in a else 2) + (2 if i == 0 else 0))
+            for i, a in enumerate(answers)
+        ]
+        return _json.dumps({"scores": scores})
+    answer = text.split("[Answer]\n", 1)[1].split("\n[Reference", 1)[0]
+    return _json.dumps({"score": 9 if want in answer and "not" not in answer else 1})

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from judge_server import JudgeServer
+from judge_server import JudgeServer, biased_judge
 
 pytest.importorskip("httpx")
 
@@ -169,28 +169,10 @@ def test_reply_parser_is_strict_then_tolerant() -> None:
         parse_reply("no number here")
 
 
-def _biased_judge(text: str) -> str:
-    """A judge that rewards the right number, and favours whichever answer it reads first."""
-    import json as _json
-    import re as _re
-
-    gold = _re.search(r"\[Reference answer\]\n(\S+)", text)
-    want = gold.group(1) if gold else "4"
-    if '"scores"' in text:
-        answers = _re.findall(r"\[Answer \d+\]\n(.*?)(?=\n\n\[Answer|\nReply with)", text, _re.S)
-        scores = [
-            min(10, (8 if want in a and "not" not in a else 2) + (2 if i == 0 else 0))
-            for i, a in enumerate(answers)
-        ]
-        return _json.dumps({"scores": scores})
-    answer = text.split("[Answer]\n", 1)[1].split("\n[Reference", 1)[0]
-    return _json.dumps({"score": 9 if want in answer and "not" not in answer else 1})
-
-
 def test_audit_judge_reports_gold_degenerate_order_bias_and_consistency() -> None:
     from rewardkit.judges import audit_judge
 
-    with JudgeServer(policy=_biased_judge) as srv:
+    with JudgeServer(policy=biased_judge) as srv:
         j = judge(model="m", base_url=srv.base_url, **FAST)
         rows = [{"prompt": f"What is {i}+{i}?", "answer": str(2 * i + 10)} for i in range(4)]
         report = audit_judge(j, rows, repeats=2)
