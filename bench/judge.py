@@ -2,16 +2,23 @@
 
 Side by side in one run: rewardkit's judge (async, concurrency 32) against a naive
 sequential loop (one blocking HTTP request after another, as a hand-written reward
-function does). The sequential loop is timed on its first 100 calls (at 50 ms each the
-full 1,000 would take ~50 s) and its rate reported as measured.
+function does) and, when a Python with verifiers installed is given, verifiers' own
+judge client (``verifiers.v1.Judge.evaluate`` under an asyncio semaphore of the same
+concurrency; run in its own venv, see bench/_verifiers_judge.py). The sequential loop
+is timed on its first 100 calls (at 50 ms each the full 1,000 would take ~50 s) and its
+rate reported as measured. The server is a thread of this process, so rewardkit's
+client shares the GIL with it while verifiers' runs in another process: the comparison
+leans in verifiers' favour.
 
     python bench/judge.py [--calls 1000] [--latency 0.05] [--concurrency 32]
+                          [--verifiers-python /tmp/vfenv/bin/python]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
 import time
 import urllib.request
@@ -47,6 +54,7 @@ def main() -> None:
     ap.add_argument("--latency", type=float, default=0.05)
     ap.add_argument("--concurrency", type=int, default=32)
     ap.add_argument("--naive-calls", type=int, default=100)
+    ap.add_argument("--verifiers-python", help="a python with verifiers installed")
     args = ap.parse_args()
     rows = [
         {"prompt": f"q{i}", "completion": f"answer {i} SCORE={1 + i % 10}"}
@@ -65,6 +73,13 @@ def main() -> None:
         t = time.perf_counter()
         naive(srv.base_url, rows[: args.naive_calls])
         naive_s = time.perf_counter() - t
+        vf = None
+        if args.verifiers_python:
+            script = str(Path(__file__).with_name("_verifiers_judge.py"))
+            cmd = [args.verifiers_python, script, "--base-url", srv.base_url]
+            cmd += ["--calls", str(args.calls), "--concurrency", str(args.concurrency)]
+            done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+            vf = json.loads(done.stdout.strip().splitlines()[-1])
     rk_rate = args.calls / rk_s
     naive_rate = args.naive_calls / naive_s
     print(f"server latency {args.latency * 1000:.0f} ms, {args.calls} judge calls, 2 cpus")
@@ -78,7 +93,13 @@ def main() -> None:
     print(
         f"{'naive sequential loop (' + str(args.naive_calls) + ' calls)':46s} {naive_rate:10.1f} {naive_s:9.2f}"
     )
+    if vf is not None:
+        vf_rate = args.calls / vf["seconds"]
+        name = f"verifiers Judge.evaluate (concurrency {args.concurrency})"
+        print(f"{name:46s} {vf_rate:10.1f} {vf['seconds']:9.2f}   ok {vf['ok']}/{args.calls}")
     print(f"speed-up vs the sequential loop: {rk_rate / naive_rate:.1f}x")
+    if vf is not None:
+        print(f"speed-up vs verifiers' judge client: {rk_rate / vf_rate:.1f}x")
 
 
 if __name__ == "__main__":

@@ -27,6 +27,9 @@ SCORE = re.compile(r"SCORE=(-?\d+(?:\.\d+)?)")
 
 class JudgeServer(ThreadingHTTPServer):
     daemon_threads = True
+    # a real inference server accepts many connections at once; the stdlib default
+    # backlog of 5 refuses clients that open one connection per call
+    request_queue_size = 256
 
     def __init__(
         self,
