@@ -76,6 +76,7 @@ class ChatReply:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     retries: int = 0
+    cached: bool = False  # read from the judge cache: no request was made
 
 
 @dataclass

@@ -161,7 +161,7 @@ class JudgeFn:
         hit = self.cache.get(key)
         if hit is not None:
             self.stats.cache_hits += 1
-            return key, ChatReply(hit)
+            return key, ChatReply(hit, cached=True)
         async with sem:
             self.stats.requests += 1
             reply = await chat(
@@ -195,7 +195,8 @@ class JudgeFn:
             score = self.rubric.score(obj)
         except ValueError as exc:
             self.stats.unparseable += 1
-            return Outcome(None, Status.UNPARSEABLE, f"judge reply not usable: {exc}")
+            spent = _extras({}, reply)  # the tokens were spent all the same
+            return Outcome(None, Status.UNPARSEABLE, f"judge reply not usable: {exc}", spent)
         self.cache.put(key, reply.text)
         return Outcome(score, Status.OK, _reason(obj), _extras(obj, reply))
 
@@ -222,7 +223,9 @@ class JudgeFn:
                 raise ValueError('expected {"scores": [...]}')
         except ValueError as exc:
             self.stats.unparseable += 1
-            return [Outcome(None, Status.UNPARSEABLE, f"judge reply not usable: {exc}")] * len(rows)
+            why = f"judge reply not usable: {exc}"
+            first = Outcome(None, Status.UNPARSEABLE, why, _extras({}, reply))
+            return [first] + [Outcome(None, Status.UNPARSEABLE, why)] * (len(rows) - 1)
         out: list[Outcome] = []
         for i in range(len(rows)):
             if i >= len(items):
@@ -261,10 +264,10 @@ def _extras(obj: Any, reply: ChatReply) -> dict[str, Any]:
     extras: dict[str, Any] = {}
     if isinstance(obj, Mapping) and "score" in obj:
         extras["judge_score"] = obj["score"]
-    if reply.prompt_tokens or reply.completion_tokens:
-        extras["usage"] = {"prompt": reply.prompt_tokens, "completion": reply.completion_tokens}
-    else:
+    if reply.cached:
         extras["cached"] = True
+    else:  # a request (its usage is zero when the server reports none)
+        extras["usage"] = {"prompt": reply.prompt_tokens, "completion": reply.completion_tokens}
     return extras
 
 

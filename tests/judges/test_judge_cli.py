@@ -46,6 +46,7 @@ def test_score_summary_counts_judge_requests_tokens_and_cost(
 ) -> None:
     rows = [{"prompt": f"q{i}", "completion": f"SCORE={1 + i % 10}"} for i in range(12)]
     rows.append({"prompt": "q", "completion": "ERR500"})  # a failed call uses no tokens
+    rows.append({"prompt": "q", "completion": "RAMBLE"})  # an unusable reply still cost tokens
     src = write_rows(tmp_path / "in.jsonl", rows)
     cache = tmp_path / "judge-cache.sqlite"
     ref = f"llm_judge(max_retries=0, cache_path='{cache}')"
@@ -59,13 +60,13 @@ def test_score_summary_counts_judge_requests_tokens_and_cost(
     asked = [b["messages"][-1]["content"] for b in server.bodies if "ERR500" not in json.dumps(b)]
     prompt_tokens = sum(len(t) // 4 for t in asked)  # what this server reports per request
     assert stats["usage"] == {
-        "requests": 12,
+        "requests": 13,
         "prompt_tokens": prompt_tokens,
-        "completion_tokens": 120,
-        "cost_usd": pytest.approx((prompt_tokens * 2 + 120 * 8) / 1e6),
+        "completion_tokens": 130,
+        "cost_usd": pytest.approx((prompt_tokens * 2 + 130 * 8) / 1e6),
     }
-    assert stats["status"] == {"error": 1, "ok": 12}
-    assert "12 model requests, 0 from cache" in done.stderr
+    assert stats["status"] == {"error": 1, "ok": 12, "unparseable": 1}
+    assert "13 model requests, 0 from cache" in done.stderr
     scored = [json.loads(line) for line in (tmp_path / "a.jsonl").read_text().splitlines()]
     assert all("usage" in next(iter(r["rewards"].values())) for r in scored[:12])
 
@@ -76,8 +77,16 @@ def test_score_summary_counts_judge_requests_tokens_and_cost(
     )
     assert done.returncode == 0, done.stderr
     (stats,) = json.loads(summary.read_text())["rewards"].values()
-    assert len(server.bodies) - before == 1  # only the failed row is asked again
-    assert stats["usage"] == {"cached": 12, "cost_usd": 0.0}
+    assert len(server.bodies) - before == 2  # only the failed and the unusable are asked again
+    ramble = [b for b in server.bodies if "RAMBLE" in json.dumps(b)][-1]
+    tokens = len(ramble["messages"][-1]["content"]) // 4
+    assert stats["usage"] == {
+        "cached": 12,
+        "requests": 1,
+        "prompt_tokens": tokens,
+        "completion_tokens": 10,
+        "cost_usd": pytest.approx((tokens * 2 + 10 * 8) / 1e6),
+    }
 
 
 def test_bad_judge_prices_are_refused_with_the_expected_form(
