@@ -72,6 +72,17 @@ def make_rows(n: int, seed: int) -> list[dict[str, Any]]:
     return rows
 
 
+def verdict(row: dict[str, Any]) -> str:
+    """The reply the judge is trained to give: it first copies the answer it found and the
+    reference (a short written comparison), then the score; the copies make the final
+    decision a comparison of neighbouring tokens, which a tiny model learns quickly."""
+    found = row["completion"].rstrip(".").split()[-1] if row["completion"] else ""
+    found = "".join(ch for ch in row["completion"] if ch.isdigit()) or found
+    return json.dumps(
+        {"found": found, "reference": row["answer"], "score": 10 if row["correct"] else 1}
+    )
+
+
 class Generator:
     """Greedy generation in batches: requests queued together are generated together."""
 
@@ -83,6 +94,7 @@ class Generator:
 
         self.torch = torch
         self.tok = AutoTokenizer.from_pretrained(model_dir)
+        self.tok.padding_side = "left"  # generation continues every row at its own end
         dtype = torch.bfloat16 if device == "cuda" else torch.float32
         self.model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=dtype)
         self.model = self.model.to(device).eval()
@@ -121,7 +133,7 @@ class Generator:
             enc = self.tok(texts, return_tensors="pt", padding=True, add_special_tokens=False)
             enc = {k: v.to(self.device) for k, v in enc.items()}
             with self.torch.no_grad():
-                out = self.model.generate(**enc, max_new_tokens=16, do_sample=False)
+                out = self.model.generate(**enc, max_new_tokens=40, do_sample=False)
             width = enc["input_ids"].shape[1]
             for i, (_, slot, done) in enumerate(items):
                 new = out[i, width:].tolist()
@@ -190,10 +202,7 @@ def main() -> None:
     # the judge's own prompt, exactly as rewardkit renders it, is the training input
     renderer = judge(model="tiny-judge", base_url="http://unused/v1")
     train = make_rows(args.train_rows, seed=1)
-    pairs = [
-        (renderer.fn._render(r), json.dumps({"score": 10 if r["correct"] else 1}))  # type: ignore[attr-defined]
-        for r in train
-    ]
+    pairs = [(renderer.fn._render(r), verdict(r)) for r in train]  # type: ignore[attr-defined]
     corpus = [m[0]["content"] for m, _ in pairs[:2000]] + [p for _, p in pairs[:50]]
     t = time.perf_counter()
     model_dir = build_tiny_model(
@@ -234,6 +243,10 @@ def main() -> None:
     again = j.score_batch(rows)
     cached_s = time.perf_counter() - t
     stats = j.fn.stats  # type: ignore[attr-defined]
+    res["sample"] = [
+        {"completion": r["completion"], "answer": r["answer"], "score": o.score, "why": o.reason}
+        for o, r in zip(outs[:4], rows, strict=False)
+    ]
     res["python"] = {
         "rows": len(rows),
         "seconds": round(secs, 2),
