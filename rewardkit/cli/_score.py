@@ -24,6 +24,7 @@ from typing import Any
 from .._provenance import PROVENANCE_KEY, provenance
 from ..compose._combine import weighted_total
 from ..compose._compose import Composite, RewardLike, WeightedSum
+from ..contract._call import locate
 from ..contract._errors import RewardSpecError
 from ..contract._native import from_trl, looks_trl_native
 from ..contract._outcome import Outcome
@@ -474,7 +475,7 @@ class _Encoder:
         failure reasons."""
         maps = self.maps
         srows = rows if not maps else [_mapped(r, maps) for r in rows]
-        results = scorer.score(srows, where=where)
+        results = scorer.score(srows)
         keys = self.keys
         direct, linear, bias, total = self.direct, self.linear, self.bias, self.total
         scores: list[list[float | None]] = [[] for _ in keys]
@@ -484,11 +485,13 @@ class _Encoder:
         usage: list[Counter[str]] = [Counter() for _ in keys]
         parts: list[bytes] = []
         dumps = dumps_row
-        for row, srow, outs in zip(rows, srows, results, strict=True):
+        for i, (row, srow, outs) in enumerate(zip(rows, srows, results, strict=True)):
             rd: dict[str, Any] = {}
             for j, k in enumerate(keys):
                 o = outs[k]
                 status = o.status._value_
+                if status != "ok" and where is not None:
+                    o = outs[k] = locate(o, i, where[i])  # FILE:LINE, not the batch position
                 rd[k] = {"score": o.score, "status": status, "reason": o.reason}
                 scores[j].append(o.score)
                 if o.extras and _count_usage(usage[j], o.extras):
