@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rewardkit.cli import _score
+from rewardkit.cli import _parallel, _score
 from rewardkit.cli._score import ScoreOptions, run_score
 
 pytestmark = pytest.mark.skipif(
@@ -36,8 +36,8 @@ def _write(path: Path, n: int) -> Path:
 
 
 def _run(src: Path, out: Path, workers: int, monkeypatch: pytest.MonkeyPatch) -> tuple[bytes, dict]:
-    monkeypatch.setattr(_score, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(_score, "PARALLEL_BLOCK_BYTES", 2048)
+    monkeypatch.setattr(_parallel, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(_parallel, "PARALLEL_BLOCK_BYTES", 2048)
     skips: list[str] = []
     opts = ScoreOptions(
         input=str(src), rewards=["xml_format", "xml_count=0.5"], output=str(out), workers=workers

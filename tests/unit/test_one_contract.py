@@ -8,7 +8,7 @@ import pytest
 
 import rewardkit as rk
 from rewardkit import Outcome, Status
-from rewardkit.cli._score import _linear_total
+from rewardkit.cli._encode import _linear_total
 from rewardkit.compose._combine import weighted_total
 
 
