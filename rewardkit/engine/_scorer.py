@@ -25,23 +25,21 @@ import math
 import os
 import pickle
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future
-from dataclasses import dataclass, field
 from itertools import islice
-from operator import attrgetter
 from types import TracebackType
 from typing import Any, Literal
 
-from ..compose._compose import Composite, _needed, _staged
-from ..contract._call import CompletionViews, locate
+from ..compose._compose import Composite, _staged
+from ..contract._call import locate
 from ..contract._errors import RewardDefinitionError
 from ..contract._outcome import Outcome, Status
 from ..contract._reward import Reward
 from ..references._resolve import resolve_reference
 from ._backends import make_executor
-from ._cache import ResultCache, fingerprint, project, reads, row_key
-from ._executor import Executor, ExecutorConfig, Task, TaskResult
-from ._inline import run_inline, run_inline_timed
+from ._batch import _Batch
+from ._cache import ResultCache
+from ._executor import Executor, ExecutorConfig
+from ._gather import _Gatherer
 from ._stats import RewardStats, StatsBook
 
 __all__ = ["IsolationWarning", "Scorer", "score"]
@@ -51,67 +49,10 @@ Isolation = Literal["auto", "process", "inline"]
 
 #: Result-cache size for ``cache=True``.
 DEFAULT_CACHE_SIZE = 100_000
-#: Upper bound on rows per chunk sent to one worker (see bench/engine.py for the tuning).
-MAX_AUTO_CHUNK = 32
-#: Chunks per worker that auto chunking aims for, so slow rows do not leave workers idle.
-CHUNKS_PER_WORKER = 2
-#: A cheap inline reward averaging less than this per call skips the result cache (a
-#: key costs about as much as the call) and is timed per chunk rather than per call.
-FAST_CALL_S = 20e-6
-#: Most rounds of "evaluate what is needed, ask again" per batch (a round per nested
-#: gate level); a composite still asking for new leaves after that gets an error.
-MAX_PHASES = 64
 
 
 class IsolationWarning(RuntimeWarning):
     """A reward that should be isolated cannot be sent to a worker, so it runs inline."""
-
-
-@dataclass(slots=True)
-class _Part:
-    """One task of a batch: its leaf, where its rows go, and how it is being run."""
-
-    leaf: Reward
-    task: Task
-    # per task row: every batch row with the same inputs; None: just task.indices
-    groups: list[list[int]] | None
-    keys: list[bytes | None] | None  # per task row: cache key or None; None: no caching
-    future: Future[TaskResult] | None = None  # None: run inline at collection time
-
-
-@dataclass(slots=True)
-class _Batch:
-    rows: list[Mapping[str, Any]]
-    leaf_out: dict[str, dict[int, Outcome]] = field(default_factory=dict)
-    parts: list[_Part] = field(default_factory=list)
-    top_errors: dict[tuple[int, int], Outcome] = field(default_factory=dict)
-    # Completion views of ``rows``, shared by the leaves that run inline
-    views: CompletionViews = field(default_factory=dict)
-    # (top index, row) of staged composites whose last needed() added leaves: asked again
-    pending: list[tuple[int, int]] = field(default_factory=list)
-    state: Mapping[str, Any] | None = None
-
-
-class _Known(Mapping[str, Outcome]):
-    """The leaf outcomes known so far for one row of a batch, as ``{leaf key: Outcome}``."""
-
-    __slots__ = ("_i", "_out")
-
-    def __init__(self, out: dict[str, dict[int, Outcome]], i: int) -> None:
-        self._out, self._i = out, i
-
-    def __getitem__(self, key: str) -> Outcome:
-        return self._out[key][self._i]
-
-    def __contains__(self, key: object) -> bool:
-        got = self._out.get(key)  # type: ignore[call-overload]
-        return got is not None and self._i in got
-
-    def __iter__(self) -> Iterator[str]:
-        return (k for k, v in self._out.items() if self._i in v)
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self)
 
 
 def _resolve(item: Any) -> RewardLike:
@@ -134,7 +75,7 @@ def _unsendable(rw: Reward) -> str | None:
     return None
 
 
-class Scorer:
+class Scorer(_Gatherer):
     """Score rows with rewards under hard timeouts, crash isolation and a result cache.
 
     Args:
@@ -355,265 +296,6 @@ class Scorer:
     def __repr__(self) -> str:
         keys = ", ".join(r.key for r in self.rewards)
         return f"<Scorer [{keys}] workers={self.workers} timeout={self.timeout}>"
-
-    # -- planning ----------------------------------------------------------------------
-    def _fingerprint(self, leaf: Reward) -> bytes:
-        hit = self._fingerprints.get(id(leaf))
-        if hit is not None and hit[0] is leaf:
-            return hit[1]
-        fp = fingerprint(leaf)
-        self._fingerprints[id(leaf)] = (leaf, fp)
-        return fp
-
-    def _chunk(self, m: int) -> int:
-        if self.chunk_size is not None:
-            return self.chunk_size
-        return max(1, min(MAX_AUTO_CHUNK, math.ceil(m / (self.workers * CHUNKS_PER_WORKER))))
-
-    def _submit(self, rows: Sequence[Mapping[str, Any]], state: Mapping[str, Any] | None) -> _Batch:
-        if self._closed:
-            raise RuntimeError("this Scorer is closed")
-        batch = _Batch(list(rows), state=state)
-        n = len(batch.rows)
-        wanted: dict[str, dict[int, None]] = {}
-        leaf_of: dict[str, Reward] = {}
-        for ti, top in enumerate(self.rewards):
-            if isinstance(top, Reward):
-                leaf_of.setdefault(top.key, top)
-                wanted.setdefault(top.key, {}).update(dict.fromkeys(range(n)))
-                continue
-            for i in range(n):
-                self._ask(batch, ti, i, False, wanted, leaf_of)
-        for key, idxs in wanted.items():
-            self._plan_leaf(batch, leaf_of[key], list(idxs), state)
-        return batch
-
-    def _ask(
-        self,
-        batch: _Batch,
-        ti: int,
-        i: int,
-        given: bool,
-        wanted: dict[str, dict[int, None]],
-        leaf_of: dict[str, Reward],
-    ) -> None:
-        """Add to ``wanted`` the leaves composite ``ti`` still needs on row ``i``."""
-        top = self.rewards[ti]
-        row = batch.rows[i]
-        known = _Known(batch.leaf_out, i) if given else None
-        try:
-            needed = _needed(top, row, known)
-        except Exception as exc:
-            batch.top_errors[(ti, i)] = Outcome.error(
-                f"composite {top.key!r} raised {type(exc).__name__} on row {i} "
-                f"while choosing its terms: {exc}"
-            )
-            return
-        added = False
-        for leaf in needed:
-            if i in batch.leaf_out.get(leaf.key, ()):
-                continue
-            added = True
-            leaf_of.setdefault(leaf.key, leaf)
-            wanted.setdefault(leaf.key, {})[i] = None
-        if added and ti in self._staged:
-            batch.pending.append((ti, i))
-
-    def _plan_more(self, batch: _Batch) -> bool:
-        """Ask staged composites again given the outcomes known now; plan what they add."""
-        asks, batch.pending = batch.pending, []
-        wanted: dict[str, dict[int, None]] = {}
-        leaf_of: dict[str, Reward] = {}
-        for ti, i in asks:
-            self._ask(batch, ti, i, True, wanted, leaf_of)
-        for key, idxs in wanted.items():
-            self._plan_leaf(batch, leaf_of[key], list(idxs), batch.state)
-        return bool(wanted)
-
-    def _plan_leaf(
-        self,
-        batch: _Batch,
-        leaf: Reward,
-        idxs: list[int],
-        state: Mapping[str, Any] | None,
-    ) -> None:
-        key = leaf.key
-        out = batch.leaf_out.setdefault(key, {})
-        isolated = self._isolated.get(key)
-        if isolated is None:  # a leaf a composite produced dynamically
-            isolated = self._isolated[key] = self._decide_isolation(leaf)
-        st = state if "state" in leaf.inputs else None
-        cols = reads(leaf)
-        if (
-            not isolated
-            and leaf.cheap
-            and cols is not None
-            and self._call_cost.get(key, 0.0) < FAST_CALL_S
-        ):
-            # A cheap inline leaf that takes microseconds per row costs about what a
-            # cache key does, so it is simply run (a leaf not yet measured starts
-            # here). It reads named columns only (never the row itself), so it can be
-            # handed the batch rows without projecting them.
-            src = batch.rows
-            task = Task(leaf, [src[i] for i in idxs], idxs, st)
-            batch.parts.append(_Part(leaf, task, None, None))
-            return
-        use_cache = self._cache.maxsize > 0
-        fp = self._fingerprint(leaf) if use_cache else b""
-        rows: list[Mapping[str, Any]] = []
-        indices: list[int] = []
-        groups: list[list[int]] = []
-        keys: list[bytes | None] = []
-        first: dict[bytes, int] = {}
-        hits = 0
-        for i in idxs:
-            proj = project(batch.rows[i], cols)
-            k: bytes | None = None
-            if use_cache:
-                try:
-                    k = row_key(fp, proj, st)
-                except Exception as exc:
-                    if isolated:
-                        out[i] = Outcome.error(
-                            f"row {i} cannot be sent to a worker process for reward {key!r} "
-                            f"({type(exc).__name__}: {exc})"
-                        )
-                        continue
-                if k is not None:
-                    hit = self._cache.get(k)
-                    if hit is not None:
-                        out[i] = hit
-                        hits += 1
-                        continue
-                    at = first.get(k)
-                    if at is not None:
-                        groups[at].append(i)
-                        hits += 1
-                        continue
-                    first[k] = len(rows)
-            rows.append(proj)
-            indices.append(i)
-            groups.append([i])
-            keys.append(k)
-        self._stats.calls(key, (), cache_hits=hits)
-        if not rows:
-            return
-        if not isolated or self._executor is None:
-            task = Task(leaf, rows, indices, st)
-            batch.parts.append(_Part(leaf, task, groups, keys))
-            return
-        size = self._chunk(len(rows))
-        for s in range(0, len(rows), size):
-            task = Task(leaf, rows[s : s + size], indices[s : s + size], st)
-            part = _Part(leaf, task, groups[s : s + size], keys[s : s + size])
-            part.future = self._executor.submit(task)
-            batch.parts.append(part)
-
-    # -- collection ----------------------------------------------------------------------
-    def _collect(self, batch: _Batch) -> list[dict[str, Outcome]]:
-        self._gather(batch)
-        phases = 1
-        while batch.pending:
-            if phases >= MAX_PHASES:
-                for ti, i in batch.pending:
-                    batch.top_errors[(ti, i)] = Outcome.error(
-                        f"composite {self.rewards[ti].key!r} still needed new terms on row "
-                        f"{i} after {MAX_PHASES} rounds"
-                    )
-                batch.pending = []
-                break
-            if self._plan_more(batch):
-                self._gather(batch)
-            phases += 1
-        return self._combine(batch)
-
-    def _gather(self, batch: _Batch) -> None:
-        """Run or wait for every planned part and file its outcomes in ``batch.leaf_out``."""
-        # Inline parts run now, in this thread, while the workers chew on the rest.
-        ordered = [p for p in batch.parts if p.future is None]
-        ordered += [p for p in batch.parts if p.future is not None]
-        batch.parts = []
-        for part in ordered:
-            out = batch.leaf_out[part.leaf.key]
-            if part.groups is None and part.future is None:
-                # Timed per chunk, not per row: the per-row average keeps p50/p99 honest
-                # for rewards whose cost hardly varies, at a fraction of the overhead.
-                outcomes, seconds = run_inline_timed(part.task, batch.views)
-                out.update(zip(part.task.indices, outcomes, strict=True))
-                self._stats.timed(part.leaf.key, len(outcomes), seconds)
-                if outcomes:
-                    self._call_cost[part.leaf.key] = seconds / len(outcomes)
-                continue
-            if part.future is None:
-                result = run_inline(part.task, batch.views)
-            else:
-                result = part.future.result()
-            if part.future is None and result.latencies:
-                lat = [x for x in result.latencies if x is not None]
-                self._call_cost[part.leaf.key] = sum(lat) / max(len(lat), 1)
-            if part.groups is None:
-                out.update(zip(part.task.indices, result.outcomes, strict=True))
-            else:
-                for pos, outcome in enumerate(result.outcomes):
-                    for i in part.groups[pos]:
-                        out[i] = outcome
-            if part.keys is not None:
-                for k, outcome in zip(part.keys, result.outcomes, strict=True):
-                    if k is not None:
-                        self._cache.put(k, outcome)
-            self._stats.calls(part.leaf.key, result.latencies)
-
-    def _combine(self, batch: _Batch) -> list[dict[str, Outcome]]:
-        if not batch.top_errors and all(isinstance(r, Reward) for r in self.rewards):
-            return self._combine_leaves(batch)
-        results: list[dict[str, Outcome]] = []
-        for i, row in enumerate(batch.rows):
-            scored: dict[str, Outcome] = {}
-            for ti, top in enumerate(self.rewards):
-                if isinstance(top, Reward):
-                    scored[top.key] = batch.leaf_out[top.key][i]
-                elif (ti, i) in batch.top_errors:
-                    scored[top.key] = batch.top_errors[(ti, i)]
-                else:
-                    scored[top.key] = self._combine_one(batch, top, row, i)
-            results.append(scored)
-        tops = {r.key for r in self.rewards}
-        for r in self.rewards:
-            self._stats.outcomes(r.key, (d[r.key].status for d in results))
-        for key, outs in batch.leaf_out.items():
-            if key not in tops:
-                self._stats.outcomes(key, map(_status, outs.values()))
-        return results
-
-    def _combine_leaves(self, batch: _Batch) -> list[dict[str, Outcome]]:
-        """:meth:`_combine` when every top-level reward is a leaf: columns zipped into rows."""
-        n = len(batch.rows)
-        keys = [r.key for r in self.rewards]
-        columns = [list(map(batch.leaf_out[k].__getitem__, range(n))) for k in keys]
-        for k, col in zip(keys, columns, strict=True):
-            self._stats.outcomes(k, map(_status, col))
-        return [dict(zip(keys, vals, strict=True)) for vals in zip(*columns, strict=True)]
-
-    @staticmethod
-    def _combine_one(batch: _Batch, top: Composite, row: Mapping[str, Any], i: int) -> Outcome:
-        def lookup(leaf: Reward) -> Outcome:
-            got = batch.leaf_out.get(leaf.key, {}).get(i)
-            if got is None:
-                return Outcome.error(
-                    f"composite {top.key!r} asked for {leaf.key!r} on row {i}, which its "
-                    "needed() did not list"
-                )
-            return got
-
-        try:
-            return top.combine(row, lookup)
-        except Exception as exc:
-            return Outcome.error(
-                f"composite {top.key!r} raised {type(exc).__name__} on row {i}: {exc}"
-            )
-
-
-_status = attrgetter("status")
 
 
 def _locate_failures(results: list[dict[str, Outcome]], where: Sequence[str]) -> None:

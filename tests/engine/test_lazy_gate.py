@@ -15,7 +15,7 @@ import pytest
 
 import rewardkit as rk
 from rewardkit import Outcome, Reward, Status, reward
-from rewardkit.engine import Scorer, _scorer
+from rewardkit.engine import Scorer, _gather, _scorer
 
 
 @reward(range=(0, 1))
@@ -223,7 +223,7 @@ class _Endless(rk.Composite):
 
 
 def test_endless_composite_gets_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_scorer, "MAX_PHASES", 3)
+    monkeypatch.setattr(_gather, "MAX_PHASES", 3)
     with Scorer([_Endless(), size], isolation="inline") as s:
         out = s.score([{"completion": "x"}])
     assert out[0]["endless"].status is Status.ERROR

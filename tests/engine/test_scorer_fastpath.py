@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import rewardkit as rk
-from rewardkit.engine import Scorer, _scorer
+from rewardkit.engine import Scorer, _plan
 
 ROWS = [
     {"completion": "<reasoning>\nx\n</reasoning>\n<answer>\n4\n</answer>\n", "answer": "4"},
@@ -34,14 +34,14 @@ def test_costly_cheap_reward_goes_back_to_the_cache() -> None:
         calls.append(str(completion))
         return float(len(completion))
 
-    _scorer.FAST_CALL_S = 0.0  # every measured leaf counts as costly
+    _plan.FAST_CALL_S = 0.0  # every measured leaf counts as costly
     try:
         with Scorer([counted]) as s:
             first = s.score(ROWS)
             second = s.score(ROWS)
             assert s.stats["counted"].cache_hits == 2 * len(ROWS) - 2
     finally:
-        _scorer.FAST_CALL_S = 2e-05
+        _plan.FAST_CALL_S = 2e-05
     assert first == second
     assert len(calls) == 2  # two distinct completions, each scored once
 
