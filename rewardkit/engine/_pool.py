@@ -33,9 +33,7 @@ Design:
 from __future__ import annotations
 
 import functools
-import os
 import pickle
-import signal
 import threading
 import time
 import weakref
@@ -44,20 +42,18 @@ from concurrent.futures import Future
 from multiprocessing.connection import wait
 from typing import Any
 
-from ..contract._outcome import Outcome
 from ..contract._reward import Reward
 from ._executor import ExecutorConfig, Task, TaskResult, reward_blob
 from ._launch import Worker
+from ._pieces import LOAD_TIMEOUT_S, _Job, _Piece, _Sent
+from ._recovery import _Recovery
+from ._slot import _Slot
 from ._worker import SEQ_LIMIT, decode_progress, unpack
 
 __all__ = ["LOAD_TIMEOUT_S", "ProcessExecutor"]
 
-#: Time a worker may take to rebuild a reward (imports) before its first sample.
-LOAD_TIMEOUT_S = 120.0
 #: How often the progress array is checked while a worker is still loading.
 _LOAD_POLL_S = 0.01
-#: A piece that kills its worker before any sample starts is retried this often.
-_MAX_START_ATTEMPTS = 3
 #: Pieces a worker may hold at once: the one it runs and the next, sent ahead so the
 #: worker starts it without waiting for a round trip through the slot thread.
 _PIPELINE = 2
@@ -67,149 +63,7 @@ _PIPELINE = 2
 _PIPELINE_S = 0.02
 
 
-def _describe_exit(code: int | None) -> str:
-    if code is None:
-        return "stopped responding"
-    if code < 0:
-        try:
-            name = signal.Signals(-code).name
-        except ValueError:
-            name = f"signal {-code}"
-        if name == "SIGKILL":
-            return "was killed (signal SIGKILL, possibly by the out-of-memory killer)"
-        return f"crashed (signal {name})"
-    return f"exited with code {code}"
-
-
-class _Job:
-    """One submitted task: collects outcomes from however many pieces it was split into."""
-
-    __slots__ = ("task", "blob", "outcomes", "latencies", "remaining", "future", "lock")
-
-    def __init__(self, task: Task, blob: bytes) -> None:
-        self.task = task
-        self.blob = blob
-        n = len(task.rows)
-        self.outcomes: list[Outcome | None] = [None] * n
-        self.latencies: list[float | None] = [None] * n
-        self.remaining = n
-        self.future: Future[TaskResult] = Future()
-        self.lock = threading.Lock()
-
-    def fill(self, pos: int, outcome: Outcome, latency: float | None) -> None:
-        """Record one row; idempotent, so a row re-run after a failure is counted once."""
-        with self.lock:
-            if self.outcomes[pos] is not None or self.future.done():
-                return
-            self.outcomes[pos] = outcome
-            self.latencies[pos] = latency
-            self.remaining -= 1
-            done = self.remaining == 0
-        if done:
-            outs = [o for o in self.outcomes if o is not None]
-            self.future.set_result(TaskResult(outs, list(self.latencies)))
-
-    def fill_many(
-        self, positions: list[int], outcomes: list[Outcome], latencies: list[float]
-    ) -> None:
-        """Record several rows under one lock (:meth:`fill` for each, but cheaper)."""
-        with self.lock:
-            if self.future.done():
-                return
-            slots, lats = self.outcomes, self.latencies
-            for pos, outcome, latency in zip(positions, outcomes, latencies, strict=True):
-                if slots[pos] is None:
-                    slots[pos] = outcome
-                    lats[pos] = latency
-                    self.remaining -= 1
-            done = self.remaining == 0
-        if done:
-            outs = [o for o in self.outcomes if o is not None]
-            self.future.set_result(TaskResult(outs, list(self.latencies)))
-
-    def fail_rest(self, positions: list[int], reason: str) -> None:
-        for pos in positions:
-            self.fill(pos, Outcome.error(reason), None)
-
-
-class _Piece:
-    __slots__ = ("job", "positions", "attempts")
-
-    def __init__(self, job: _Job, positions: list[int], attempts: int = 0) -> None:
-        self.job = job
-        self.positions = positions
-        self.attempts = attempts
-
-
-class _Sent:
-    """A piece sent to a worker: its sequence number and how many rows came back."""
-
-    __slots__ = ("piece", "seq", "received")
-
-    def __init__(self, piece: _Piece, seq: int) -> None:
-        self.piece = piece
-        self.seq = seq
-        self.received = 0
-
-
-class _Slot:
-    """One worker process, owned by one slot thread."""
-
-    def __init__(self, pool: _Pool, number: int) -> None:
-        self.pool = pool
-        self.number = number
-        self.lock = threading.Lock()
-        self.worker: Worker | None = None
-        #: Pieces sent to the worker and not done yet, oldest (the running one) first.
-        self.inflight: deque[_Sent] = deque()
-        self.seq = 0
-        #: Set (under the pool's condition) while the slot thread would send another
-        #: piece ahead but the queue is empty; a submitter then wakes it through the pipe.
-        self.wants = False
-        self.wake_r, self.wake_w = os.pipe()
-        os.set_blocking(self.wake_r, False)
-        os.set_blocking(self.wake_w, False)
-
-    def wake(self) -> None:
-        try:
-            os.write(self.wake_w, b"x")
-        except OSError:  # full (a wakeup is pending anyway) or closed
-            pass
-
-    def drain_wake(self) -> None:
-        try:
-            os.read(self.wake_r, 512)
-        except OSError:
-            pass
-
-    def close_pipe(self) -> None:
-        for fd in (self.wake_r, self.wake_w):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-
-    def alive(self) -> bool:
-        w = self.worker
-        return w is not None and w.alive()
-
-    def start(self) -> None:
-        """Take over the pool's spare worker (or start one) and replace the spare."""
-        worker = self.pool.fresh_worker()
-        with self.lock:
-            if self.pool.closed:
-                self.pool.discard(worker)
-                raise RuntimeError("the scorer was closed")
-            self.worker = worker
-
-    def kill(self) -> int | None:
-        """SIGKILL the worker (if running), reap it and return its exit code."""
-        with self.lock:
-            worker, self.worker = self.worker, None
-        return None if worker is None else worker.kill()
-
-
-class _Pool:
+class _Pool(_Recovery):
     """State shared by the slot threads; kept apart from :class:`ProcessExecutor` so
     the executor can be garbage-collected (its finalizer then closes the pool)."""
 
@@ -493,113 +347,6 @@ class _Pool:
             return True
         return False
 
-    def _retry(self, piece: _Piece, received: int, why: str) -> None:
-        rest = piece.positions[received:]
-        if not rest:
-            return
-        if piece.attempts + 1 >= _MAX_START_ATTEMPTS:
-            piece.job.fail_rest(rest, f"{why} (tried {_MAX_START_ATTEMPTS} times)")
-        else:
-            self.requeue(_Piece(piece.job, rest, piece.attempts + 1))
-
-    def _overrun(
-        self, slot: _Slot, k: int | None, at: int, limit: float | None, loading: bool
-    ) -> None:
-        slot.kill()
-        inflight = list(slot.inflight)
-        slot.inflight.clear()
-        k = k or 0
-        # Pieces queued behind the culprit never started: back to the queue, unchanged.
-        for sent in reversed(inflight[k + 1 :]):
-            self.requeue(sent.piece)
-        culprit = inflight[k]
-        piece, received = culprit.piece, culprit.received
-        key = piece.job.task.reward.key
-        if loading:
-            piece.job.fail_rest(
-                piece.positions[received:],
-                f"the worker did not load reward {key!r} within {LOAD_TIMEOUT_S!r} s",
-            )
-        else:
-            row = piece.job.task.indices[piece.positions[min(at, len(piece.positions) - 1)]]
-            out = Outcome.timeout(
-                f"reward {key!r} timed out after {float(limit or 0)!r} s on row {row}; "
-                "its worker was killed and replaced",
-                limit_s=limit,
-            )
-            self._blame(piece, received, at, out, limit)
-        # Pieces before the culprit had all their results read (the worker runs them
-        # in order); anything left of them is re-run, counted as a failed try.
-        for sent in reversed(inflight[:k]):
-            self._retry(sent.piece, sent.received, "the worker was killed")
-        self._restart(slot)
-
-    def _crashed(self, slot: _Slot) -> None:
-        worker = slot.worker
-        inflight = slot.inflight
-        conn = None if worker is None else worker.conn
-        while conn is not None and inflight:
-            try:  # a result sent just before the worker died still counts
-                if not conn.poll():
-                    break
-                msg = conn.recv()
-            except (EOFError, OSError):
-                break
-            self._accept(inflight, msg)
-        at = (0, -1) if worker is None else decode_progress(worker.progress[0])
-        code = slot.kill()
-        pending = list(inflight)
-        inflight.clear()
-        if not pending:
-            self._restart(slot)
-            return
-        what = _describe_exit(code)
-        k = self._find(deque(pending), at[0])
-        if k is None:
-            k = 0
-            at = (pending[0].seq, -1)
-        for sent in reversed(pending[k + 1 :]):  # never started: back unchanged
-            self.requeue(sent.piece)
-        culprit = pending[k]
-        piece, received = culprit.piece, culprit.received
-        job = piece.job
-        key = job.task.reward.key
-        if at[1] < received:
-            # It died outside any sample (loading the reward or between samples).
-            self._retry(piece, received, f"the worker {what} while loading reward {key!r}")
-        else:
-            row = job.task.indices[piece.positions[at[1]]]
-            out = Outcome.error(
-                f"worker {what} while scoring row {row} with reward {key!r}; "
-                "the worker was replaced",
-                exitcode=code,
-            )
-            self._blame(piece, received, at[1], out, None)
-        for sent in reversed(pending[:k]):
-            self._retry(sent.piece, sent.received, f"the worker {what}")
-        self._restart(slot)
-
-    def _blame(
-        self, piece: _Piece, received: int, at: int, out: Outcome, latency: float | None
-    ) -> None:
-        job, positions = piece.job, piece.positions
-        if job.task.reward.batched and len(positions) - received > 1:
-            # One call scored the whole chunk, so the culprit is unknown: run each row alone.
-            for pos in reversed(positions[received:]):
-                self.requeue(_Piece(job, [pos]))
-            return
-        job.fill(positions[at], out, latency)
-        rest = positions[received:at] + positions[at + 1 :]
-        if rest:
-            self.requeue(_Piece(job, rest))
-
-    def _restart(self, slot: _Slot) -> None:
-        try:
-            slot.start()
-        except Exception:  # run() retries before the next piece
-            pass
-
-    # -- shutdown --------------------------------------------------------------------
     def close(self) -> None:
         with self.cond:
             if self.closed:
