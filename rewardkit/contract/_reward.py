@@ -295,39 +295,39 @@ class Reward:
 
     # -- arithmetic builds weighted sums (see rewardkit.compose) -----------------------
     def __add__(self, other: Any) -> Any:
-        from ..compose._compose import _add
+        from ..compose._composite import _add
 
         return _add(self, other)
 
     def __radd__(self, other: Any) -> Any:
-        from ..compose._compose import _add
+        from ..compose._composite import _add
 
         return _add(other, self)
 
     def __sub__(self, other: Any) -> Any:
-        from ..compose._compose import _add, _neg
+        from ..compose._composite import _add, _neg
 
         return _add(self, _neg(other))
 
     def __rsub__(self, other: Any) -> Any:
-        from ..compose._compose import _add, _neg
+        from ..compose._composite import _add, _neg
 
         return _add(other, _neg(self))
 
     def __mul__(self, k: Any) -> Any:
-        from ..compose._compose import _mul
+        from ..compose._composite import _mul
 
         return _mul(self, k)
 
     __rmul__ = __mul__
 
     def __truediv__(self, k: Any) -> Any:
-        from ..compose._compose import _mul, _number
+        from ..compose._composite import _mul, _number
 
         return _mul(self, 1.0 / _number(k))
 
     def __neg__(self) -> Any:
-        from ..compose._compose import _mul
+        from ..compose._composite import _mul
 
         return _mul(self, -1.0)
 

@@ -69,7 +69,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 from .._provenance import stamp
-from ..compose._compose import Composite, WeightedSum
+from ..compose._composite import Composite, WeightedSum
 from ..contract._outcome import Outcome, Status
 from ..contract._policy import (
     OutcomePolicy,

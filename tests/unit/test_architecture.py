@@ -51,7 +51,7 @@ ALLOWED: dict[str, set[str]] = {
 
 #: Lazy arrows inside the core that would close a loop, each with its reason.
 DEFERRED: dict[tuple[str, str], str] = {
-    ("rewardkit.contract._reward", "rewardkit.compose._compose"): (
+    ("rewardkit.contract._reward", "rewardkit.compose._composite"): (
         "reward arithmetic (`a + 2*b`) returns a weighted sum; the operators are sugar "
         "over rewardkit.compose, resolved when first used"
     ),
