@@ -2,10 +2,12 @@
 
 Each node here needs all of its children's leaves up front and only reshapes
 their scores, so none of them changes *what* is evaluated on a row, only the
-number that comes out. A child without a score (``not_applicable``, an error, a
-timeout) passes through unchanged: a transform never invents a score for a
-sample that has none. Declared ranges are propagated so the trainer lint can
-check weights against them.
+number that comes out. In clip, scale and threshold a child without a score
+(``not_applicable``, an error, a timeout) passes through unchanged: a transform
+never invents a score for a sample that has none. Minimum and maximum follow
+the rules of a sum: a failed term fails the result, inapplicable terms are left
+out. Declared ranges are propagated so the trainer lint can check weights
+against them.
 """
 
 from __future__ import annotations

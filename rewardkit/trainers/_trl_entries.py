@@ -43,6 +43,8 @@ def _clean_name(text: str) -> str:
 
 @dataclass(slots=True)
 class _Entry:
+    """One TRL reward function to build: its unique metric name, the reward, its weight."""
+
     name: str
     reward: RewardLike
     weight: float = 1.0
