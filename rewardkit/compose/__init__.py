@@ -1,6 +1,9 @@
 """Composing rewards: combinators, the formula language, and the one combining rule.
 
-* ``_compose``: :class:`Composite` nodes (weighted sums, clip, gate, route, when, ...);
+* ``_compose``: the public constructors (``weighted``, ``gate``, ``clip``, ``route``, ...);
+* ``_composite``: the :class:`Composite` node and :class:`WeightedSum` (``a + 2*b``);
+* ``_transforms``: clip, scale, threshold, minimum/maximum;
+* ``_branches``: gate, route, when (what a row needs depends on the row);
 * ``_combine``: :func:`weighted_total`, the only place weighted totals are *combined*;
 * ``_formula``: :func:`parse_formula`, text such as ``0.7*a + 0.3*b`` to a composite.
 

@@ -22,12 +22,6 @@ from typing import Any, NoReturn
 from ..contract._errors import FormulaError, RewardkitError, UnknownRewardError
 from ..contract._reward import Reward
 from ._compose import (
-    Composite,
-    RewardLike,
-    _add,
-    _mul,
-    _neg,
-    _number,
     clip,
     gate,
     maximum,
@@ -36,6 +30,7 @@ from ._compose import (
     scale,
     threshold,
 )
+from ._composite import Composite, RewardLike, _add, _mul, _neg, _number
 
 __all__ = ["FORMULA_FUNCTIONS", "parse_formula"]
 
@@ -339,7 +334,7 @@ def parse_formula(
         raise FormulaError(text, "the formula does not mention any reward")
     if name is not None:
         if isinstance(value, Reward):
-            from ._compose import WeightedSum
+            from ._composite import WeightedSum
 
             value = WeightedSum([(1.0, value)], name=name)
         else:

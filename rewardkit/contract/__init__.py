@@ -1,9 +1,11 @@
 """The reward contract: what a reward is, what it returns, and how that is checked.
 
-* ``_reward``: :class:`Reward` and ``@reward`` (reading the signature, injecting a
-  row's columns, batching);
-* ``_call``: around *calling* a reward: exceptions and missing columns become
-  Outcomes, async rewards run from sync code, shared Completion views;
+* ``_reward``: :class:`Reward` and ``@reward`` (definition, options, identity);
+* ``_signature``: reading a reward function's signature into inputs and options;
+* ``_inputs``: injecting a row's columns into the call;
+* ``_call``: *calling* a reward (the scoring methods of :class:`Reward`): exceptions
+  and missing columns become Outcomes, async rewards run from sync code, shared
+  Completion views;
 * ``_definition``: checking a definition at decoration time (range, option types);
 * ``_marks``: ``@reward`` only *marks* a reward; the registry collects the marks;
 * ``_outcome``: :class:`Outcome` and the one :class:`Status` enum;

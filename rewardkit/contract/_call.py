@@ -1,21 +1,31 @@
-"""Calling a reward function: the pieces around the call itself.
+"""Calling a reward function with rows, and what the call produces.
 
-:class:`~rewardkit.Reward` injects a row's inputs and calls the function; this
-module holds what that needs and what it produces: the shared
-:class:`~rewardkit.Completion` views of a batch, turning an exception or a missing
-column into an error :class:`~rewardkit.Outcome`, and running an ``async`` reward
-from synchronous code.
+:class:`~rewardkit.Reward`'s scoring methods (``score``, ``score_batch``,
+``ascore_batch`` and the engine's ``_score_one``/``_score_rows``/``_score_batch``)
+are the functions of this module, bound as methods: they take a row's keyword
+arguments from :mod:`._inputs`, call the function (running an ``async`` reward
+from synchronous code if need be), and hand the return value to
+:mod:`._validate`. Anything the reward does wrong ends here as an error
+:class:`~rewardkit.Outcome` instead of an exception: a raising reward costs one
+sample, never the batch. The :class:`~rewardkit.Completion` views that the
+rewards of one batch share are kept here too.
+
+Why functions rather than methods written in :mod:`._reward`: the definition of a
+reward (its signature, options and identity) and the act of calling it change
+for different reasons, and each stays short enough to read in one sitting.
 """
 
 from __future__ import annotations
 
 import asyncio
+import inspect
 import threading
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from ._completion import Completion
 from ._outcome import Outcome, Status
+from ._validate import validate_batch, validate_one
 
 if TYPE_CHECKING:
     from ._reward import Reward
@@ -122,3 +132,129 @@ def run_coroutine_blocking(coro: Awaitable[Any]) -> Any:
     if "error" in box:
         raise box["error"]
     return box.get("value")
+
+
+# -- the scoring methods of Reward (bound in contract/_reward.py) ----------------------
+
+
+def score(
+    rw: Reward,
+    row: Mapping[str, Any],
+    *,
+    state: Mapping[str, Any] | None = None,
+    index: int | None = None,
+) -> Outcome:
+    """Score one sample; never raises for anything the reward does.
+
+    Exceptions become ``Status.ERROR`` with the exception type and message;
+    invalid return values become ``Status.ERROR`` naming the reward and row.
+    """
+    if rw.batched:
+        return rw.score_batch([row], state=state, start=index or 0)[0]
+    return rw._score_one(row, state, index, None)
+
+
+def score_one(
+    rw: Reward,
+    row: Mapping[str, Any],
+    state: Mapping[str, Any] | None,
+    index: int | None,
+    views: CompletionViews | None,
+) -> Outcome:
+    """One row, sharing Completion views through ``views`` (``None``: none)."""
+    try:
+        kwargs = rw._kwargs(row, state, views)
+    except KeyError as exc:
+        return _missing_outcome(rw, exc, row, index)
+    try:
+        raw = rw.fn(**kwargs)
+        if type(raw) not in _PLAIN_RETURNS and inspect.isawaitable(raw):
+            raw = run_coroutine_blocking(raw)
+    except Exception as exc:  # the contract: a raising reward costs one sample
+        return _exception_outcome(rw, exc, index)
+    return validate_one(raw, rw, index)
+
+
+def score_rows(
+    rw: Reward,
+    rows: Sequence[Mapping[str, Any]],
+    indices: Sequence[int],
+    state: Mapping[str, Any] | None,
+    views: CompletionViews | None,
+) -> list[Outcome]:
+    """:meth:`score_batch` for the engine's inline path: each row's completion view is
+    taken from (or added to) ``views``, so the rewards of one batch build it once."""
+    if rw.batched:
+        return rw._score_batch(rows, state, indices[0] if indices else 0, views)
+    one = rw._score_one
+    return [one(row, state, index, views) for row, index in zip(rows, indices, strict=True)]
+
+
+def score_batch(
+    rw: Reward,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    state: Mapping[str, Any] | None = None,
+    start: int = 0,
+) -> list[Outcome]:
+    """Score many samples in order; a batched reward gets one call for all of them."""
+    if not rw.batched:
+        return [rw.score(r, state=state, index=start + i) for i, r in enumerate(rows)]
+    return rw._score_batch(rows, state, start, None)
+
+
+def score_batch_views(
+    rw: Reward,
+    rows: Sequence[Mapping[str, Any]],
+    state: Mapping[str, Any] | None,
+    start: int,
+    views: CompletionViews | None,
+) -> list[Outcome]:
+    """A batched reward's one call over ``rows`` (views shared as in :func:`score_one`)."""
+    try:
+        kwargs = rw._batch_kwargs(rows, state, views)
+    except KeyError as exc:
+        return [_missing_outcome(rw, exc, r, start + i) for i, r in enumerate(rows)]
+    try:
+        raw = rw.fn(**kwargs)
+        if inspect.isawaitable(raw):
+            raw = run_coroutine_blocking(raw)
+    except Exception as exc:
+        err = _exception_outcome(rw, exc, None)
+        return [err] * len(rows)
+    return validate_batch(raw, rw, len(rows), start)
+
+
+async def ascore_batch(
+    rw: Reward,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    state: Mapping[str, Any] | None = None,
+    start: int = 0,
+) -> list[Outcome]:
+    """Async variant: awaits async rewards; runs sync ones in a thread."""
+    if not rw.is_async:
+        return await asyncio.to_thread(rw.score_batch, rows, state=state, start=start)
+    if rw.batched:
+        try:
+            kwargs = rw._batch_kwargs(rows, state)
+        except KeyError as exc:
+            return [_missing_outcome(rw, exc, r, start + i) for i, r in enumerate(rows)]
+        try:
+            raw = await rw.fn(**kwargs)
+        except Exception as exc:
+            return [_exception_outcome(rw, exc, None)] * len(rows)
+        return validate_batch(raw, rw, len(rows), start)
+
+    async def one(i: int, row: Mapping[str, Any]) -> Outcome:
+        try:
+            kwargs = rw._kwargs(row, state)
+        except KeyError as exc:
+            return _missing_outcome(rw, exc, row, start + i)
+        try:
+            raw = await rw.fn(**kwargs)
+        except Exception as exc:
+            return _exception_outcome(rw, exc, start + i)
+        return validate_one(raw, rw, start + i)
+
+    return list(await asyncio.gather(*(one(i, r) for i, r in enumerate(rows))))

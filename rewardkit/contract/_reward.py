@@ -18,38 +18,28 @@ The decorator reads the signature once and rejects impossible definitions at
 decoration time, so a mistake never surfaces on sample 1,000 of a training run.
 Calling the returned object runs the plain function (handy in a REPL); scoring
 goes through :meth:`Reward.score`, which injects inputs and validates outputs.
+
+This module holds what a reward *is* (its definition, options and identity);
+reading the signature is :mod:`._signature`, injecting a row's inputs is
+:mod:`._inputs`, and calling is :mod:`._call`, whose functions are bound here
+as the scoring methods, so each job can be read and changed on its own.
 """
 
 from __future__ import annotations
 
-import asyncio
 import difflib
 import inspect
-import typing
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any, TypeVar, overload
 
-from ._call import (
-    _PLAIN_RETURNS,
-    CompletionViews,
-    _completion_of,
-    _exception_outcome,
-    _missing_outcome,
-    run_coroutine_blocking,
-)
+from . import _call, _inputs
 from ._completion import Completion
 from ._definition import _check_option_type, _check_range, _defined_at, _first_line
 from ._errors import MissingColumnError, RewardDefinitionError
 from ._marks import _mark
-from ._outcome import Outcome
-from ._validate import validate_batch, validate_one
+from ._signature import read_signature
 
 __all__ = ["Reward", "reward"]
-
-#: Inputs that do not come from a dataset column.
-SPECIAL_INPUTS = frozenset({"state", "row"})
-#: Batched rewards may use TRL's plural names for the two standard inputs.
-_PLURAL = {"completions": "completion", "prompts": "prompt"}
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -104,7 +94,7 @@ class Reward:
     provider: str
     defined_at: str
     _key_cache: str | None
-    #: per input, precomputed: (parameter name, kind, column, default) (see _read_signature)
+    #: per input, precomputed: (parameter name, kind, column, default) (see _signature.py)
     _plan: tuple[tuple[str, int, str, Any], ...]
 
     def __init__(
@@ -139,82 +129,16 @@ class Reward:
         self.provider = "user"
         self.defined_at = _defined_at(fn)
         self._key_cache = None
-        self._read_signature()
+        sig = read_signature(fn, name=self.name, defined_at=self.defined_at, batched=batched)
+        self.inputs = sig.inputs
+        self._plan = sig.plan
+        self.required_columns = sig.required_columns
+        self.optional_columns = sig.optional_columns
+        self.takes_all_columns = sig.takes_all_columns
+        self.option_defaults = sig.option_defaults
+        self.option_types = sig.option_types
+        self.input_defaults = sig.input_defaults
         self.options = dict(self.option_defaults)
-
-    # -- definition ------------------------------------------------------------
-    def _read_signature(self) -> None:
-        try:
-            sig = inspect.signature(self.fn)
-        except (TypeError, ValueError) as exc:
-            raise RewardDefinitionError(
-                f"reward {self.name!r}: cannot read the signature: {exc}", reward=self.name
-            ) from exc
-        try:
-            hints = typing.get_type_hints(self.fn)
-        except Exception:
-            hints = {}
-        inputs: list[str] = []
-        required: list[str] = []
-        optional: list[str] = []
-        defaults: dict[str, Any] = {}
-        types: dict[str, Any] = {}
-        input_defaults: dict[str, Any] = {}
-        takes_all = False
-        for p in sig.parameters.values():
-            if p.kind is p.POSITIONAL_ONLY:
-                raise RewardDefinitionError(
-                    f"reward {self.name!r} ({self.defined_at}): parameter {p.name!r} is "
-                    "positional-only; inputs are passed by name",
-                    reward=self.name,
-                )
-            if p.kind is p.VAR_POSITIONAL:
-                raise RewardDefinitionError(
-                    f"reward {self.name!r} ({self.defined_at}): *{p.name} is not supported; "
-                    "name the inputs you need",
-                    reward=self.name,
-                )
-            if p.kind is p.VAR_KEYWORD:
-                takes_all = True
-                continue
-            if p.kind is p.KEYWORD_ONLY:
-                if p.default is p.empty:
-                    raise RewardDefinitionError(
-                        f"reward {self.name!r} ({self.defined_at}): option {p.name!r} needs a "
-                        "default (keyword-only parameters are options)",
-                        reward=self.name,
-                    )
-                defaults[p.name] = p.default
-                types[p.name] = hints.get(p.name, Any)
-                continue
-            column = _PLURAL.get(p.name, p.name) if self.batched else p.name
-            inputs.append(p.name)
-            if column in SPECIAL_INPUTS:
-                continue
-            if p.default is p.empty:
-                required.append(column)
-            else:
-                optional.append(column)
-                input_defaults[column] = p.default
-        self.inputs = tuple(inputs)
-        plan: list[tuple[str, int, str, Any]] = []
-        for name in inputs:
-            column = _PLURAL.get(name, name) if self.batched else name
-            if column == "state":
-                plan.append((name, _K_STATE, column, None))
-            elif column == "row":
-                plan.append((name, _K_ROW, column, None))
-            elif column == "completion":
-                plan.append((name, _K_COMPLETION, column, None))
-            else:
-                plan.append((name, _K_COLUMN, column, input_defaults.get(column, _NO_DEFAULT)))
-        self._plan = tuple(plan)
-        self.required_columns = tuple(required)
-        self.optional_columns = tuple(optional)
-        self.takes_all_columns = takes_all
-        self.option_defaults = defaults
-        self.option_types = types
-        self.input_defaults = input_defaults
 
     def configure(self, **options: Any) -> Reward:
         """Return a copy with some options changed; unknown or ill-typed options raise.
@@ -295,39 +219,39 @@ class Reward:
 
     # -- arithmetic builds weighted sums (see rewardkit.compose) -----------------------
     def __add__(self, other: Any) -> Any:
-        from ..compose._compose import _add
+        from ..compose._composite import _add
 
         return _add(self, other)
 
     def __radd__(self, other: Any) -> Any:
-        from ..compose._compose import _add
+        from ..compose._composite import _add
 
         return _add(other, self)
 
     def __sub__(self, other: Any) -> Any:
-        from ..compose._compose import _add, _neg
+        from ..compose._composite import _add, _neg
 
         return _add(self, _neg(other))
 
     def __rsub__(self, other: Any) -> Any:
-        from ..compose._compose import _add, _neg
+        from ..compose._composite import _add, _neg
 
         return _add(other, _neg(self))
 
     def __mul__(self, k: Any) -> Any:
-        from ..compose._compose import _mul
+        from ..compose._composite import _mul
 
         return _mul(self, k)
 
     __rmul__ = __mul__
 
     def __truediv__(self, k: Any) -> Any:
-        from ..compose._compose import _mul, _number
+        from ..compose._composite import _mul, _number
 
         return _mul(self, 1.0 / _number(k))
 
     def __neg__(self) -> Any:
-        from ..compose._compose import _mul
+        from ..compose._composite import _mul
 
         return _mul(self, -1.0)
 
@@ -353,194 +277,17 @@ class Reward:
                 defined_at=self.defined_at,
             )
 
-    # -- scoring -----------------------------------------------------------------
-    def _kwargs(
-        self,
-        row: Mapping[str, Any],
-        state: Mapping[str, Any] | None,
-        views: CompletionViews | None = None,
-    ) -> dict[str, Any]:
-        kwargs: dict[str, Any] = self.options.copy()
-        if self.takes_all_columns:
-            for k, v in row.items():
-                kwargs.setdefault(k, v)
-        for name, kind, column, default in self._plan:
-            if kind == _K_COLUMN:
-                if column in row:
-                    kwargs[name] = row[column]
-                elif default is not _NO_DEFAULT:
-                    kwargs[name] = default
-                else:
-                    raise KeyError(column)
-            elif kind == _K_COMPLETION:
-                kwargs[name] = _completion_of(row, views)
-            elif kind == _K_STATE:
-                kwargs[name] = state if state is not None else {}
-            else:
-                kwargs[name] = row
-        if self.takes_all_columns and "completion" in kwargs and "completion" not in self.inputs:
-            kwargs["completion"] = Completion.from_raw(
-                kwargs["completion"], prompt=row.get("prompt")
-            )
-        return kwargs
-
-    def _input(self, name: str, row: Mapping[str, Any], state: Mapping[str, Any] | None) -> Any:
-        if name == "state":
-            return state if state is not None else {}
-        if name == "row":
-            return row
-        if name == "completion":
-            return Completion.from_raw(row["completion"], prompt=row.get("prompt"))
-        if name in row:
-            return row[name]
-        if name in self.input_defaults:
-            return self.input_defaults[name]
-        raise KeyError(name)
-
-    def score(
-        self,
-        row: Mapping[str, Any],
-        *,
-        state: Mapping[str, Any] | None = None,
-        index: int | None = None,
-    ) -> Outcome:
-        """Score one sample; never raises for anything the reward does.
-
-        Exceptions become ``Status.ERROR`` with the exception type and message;
-        invalid return values become ``Status.ERROR`` naming the reward and row.
-        """
-        if self.batched:
-            return self.score_batch([row], state=state, start=index or 0)[0]
-        return self._score_one(row, state, index, None)
-
-    def _score_one(
-        self,
-        row: Mapping[str, Any],
-        state: Mapping[str, Any] | None,
-        index: int | None,
-        views: CompletionViews | None,
-    ) -> Outcome:
-        try:
-            kwargs = self._kwargs(row, state, views)
-        except KeyError as exc:
-            return _missing_outcome(self, exc, row, index)
-        try:
-            raw = self.fn(**kwargs)
-            if type(raw) not in _PLAIN_RETURNS and inspect.isawaitable(raw):
-                raw = run_coroutine_blocking(raw)
-        except Exception as exc:  # the contract: a raising reward costs one sample
-            return _exception_outcome(self, exc, index)
-        return validate_one(raw, self, index)
-
-    def _score_rows(
-        self,
-        rows: Sequence[Mapping[str, Any]],
-        indices: Sequence[int],
-        state: Mapping[str, Any] | None,
-        views: CompletionViews | None,
-    ) -> list[Outcome]:
-        """:meth:`score_batch` for the engine's inline path: each row's completion view is
-        taken from (or added to) ``views``, so the rewards of one batch build it once."""
-        if self.batched:
-            return self._score_batch(rows, state, indices[0] if indices else 0, views)
-        one = self._score_one
-        return [one(row, state, index, views) for row, index in zip(rows, indices, strict=True)]
-
-    def score_batch(
-        self,
-        rows: Sequence[Mapping[str, Any]],
-        *,
-        state: Mapping[str, Any] | None = None,
-        start: int = 0,
-    ) -> list[Outcome]:
-        """Score many samples in order; a batched reward gets one call for all of them."""
-        if not self.batched:
-            return [self.score(r, state=state, index=start + i) for i, r in enumerate(rows)]
-        return self._score_batch(rows, state, start, None)
-
-    def _score_batch(
-        self,
-        rows: Sequence[Mapping[str, Any]],
-        state: Mapping[str, Any] | None,
-        start: int,
-        views: CompletionViews | None,
-    ) -> list[Outcome]:
-        try:
-            kwargs = self._batch_kwargs(rows, state, views)
-        except KeyError as exc:
-            return [_missing_outcome(self, exc, r, start + i) for i, r in enumerate(rows)]
-        try:
-            raw = self.fn(**kwargs)
-            if inspect.isawaitable(raw):
-                raw = run_coroutine_blocking(raw)
-        except Exception as exc:
-            err = _exception_outcome(self, exc, None)
-            return [err] * len(rows)
-        return validate_batch(raw, self, len(rows), start)
-
-    async def ascore_batch(
-        self,
-        rows: Sequence[Mapping[str, Any]],
-        *,
-        state: Mapping[str, Any] | None = None,
-        start: int = 0,
-    ) -> list[Outcome]:
-        """Async variant: awaits async rewards; runs sync ones in a thread."""
-        if not self.is_async:
-            return await asyncio.to_thread(self.score_batch, rows, state=state, start=start)
-        if self.batched:
-            try:
-                kwargs = self._batch_kwargs(rows, state)
-            except KeyError as exc:
-                return [_missing_outcome(self, exc, r, start + i) for i, r in enumerate(rows)]
-            try:
-                raw = await self.fn(**kwargs)
-            except Exception as exc:
-                return [_exception_outcome(self, exc, None)] * len(rows)
-            return validate_batch(raw, self, len(rows), start)
-
-        async def one(i: int, row: Mapping[str, Any]) -> Outcome:
-            try:
-                kwargs = self._kwargs(row, state)
-            except KeyError as exc:
-                return _missing_outcome(self, exc, row, start + i)
-            try:
-                raw = await self.fn(**kwargs)
-            except Exception as exc:
-                return _exception_outcome(self, exc, start + i)
-            return validate_one(raw, self, start + i)
-
-        return list(await asyncio.gather(*(one(i, r) for i, r in enumerate(rows))))
-
-    def _batch_kwargs(
-        self,
-        rows: Sequence[Mapping[str, Any]],
-        state: Mapping[str, Any] | None,
-        views: CompletionViews | None = None,
-    ) -> dict[str, Any]:
-        kwargs: dict[str, Any] = self.options.copy()
-        for name, kind, column, default in self._plan:
-            if kind == _K_COLUMN:
-                if default is _NO_DEFAULT:
-                    for r in rows:
-                        if column not in r:
-                            raise KeyError(column)
-                    kwargs[name] = [r[column] for r in rows]
-                else:
-                    kwargs[name] = [r[column] if column in r else default for r in rows]
-            elif kind == _K_COMPLETION:
-                kwargs[name] = [_completion_of(r, views) for r in rows]
-            elif kind == _K_STATE:
-                kwargs[name] = state if state is not None else {}
-            else:
-                kwargs[name] = list(rows)
-        return kwargs
-
-
-#: Kinds of input in :attr:`Reward._plan`.
-_K_COLUMN, _K_COMPLETION, _K_STATE, _K_ROW = 0, 1, 2, 3
-#: Marks a column input without a default.
-_NO_DEFAULT: Any = object()
+    # -- scoring: injecting a row's inputs (_inputs.py), calling (_call.py) ---------------
+    _kwargs = _inputs.row_kwargs
+    _batch_kwargs = _inputs.batch_kwargs
+    _input = _inputs.input_value
+    score = _call.score
+    score_batch = _call.score_batch
+    ascore_batch = _call.ascore_batch
+    # the engine's inline path: rows with shared Completion views
+    _score_one = _call.score_one
+    _score_rows = _call.score_rows
+    _score_batch = _call.score_batch_views
 
 
 @overload

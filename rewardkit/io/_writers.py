@@ -318,7 +318,7 @@ def _jsonable(obj: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _jsonl_to_parquet(src: str, dest: str) -> None:
-    from ._readers import _import_pyarrow_parquet
+    from ._files import _import_pyarrow_parquet
 
     pq = _import_pyarrow_parquet()
     import pyarrow as pa

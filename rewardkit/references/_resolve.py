@@ -31,7 +31,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, TypeAlias
 
-from ..compose._compose import Composite, WeightedSum
+from ..compose._composite import Composite, WeightedSum
 from ..compose._formula import FORMULA_FUNCTIONS, MAX_FORMULA_CHARS, parse_formula
 from ..contract._errors import RewardSpecError
 from ..contract._native import from_trl, looks_trl_native

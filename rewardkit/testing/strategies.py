@@ -15,13 +15,14 @@ such as "never raises", "always in range" and "monotone in correctness"::
     def test_format_reward_in_range(completion):
         expect("xml_format").given(completion=completion).scores_between(0, 1)
 
-This is the only rewardkit module that imports hypothesis (a ``dev`` extra).
+Numbers live in :mod:`._strategies_numbers` and hostile text in
+:mod:`._strategies_hostile`; both are imported from here only after hypothesis
+is known to be installed, so a missing ``dev`` extra gives one clear message.
+These are the only rewardkit modules that import hypothesis (a ``dev`` extra).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any
 
 try:
@@ -31,6 +32,9 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
         "rewardkit.testing.strategies needs hypothesis, which is not installed. "
         "Install it with `pip install rewardkit[dev]` (or `pip install hypothesis`)."
     ) from exc
+
+from ._strategies_hostile import hostile_text
+from ._strategies_numbers import NOTATIONS, NumberText, answers, equal_numbers, numbers
 
 __all__ = [
     "NOTATIONS",
@@ -48,175 +52,6 @@ __all__ = [
 ]
 
 SearchStrategy = st.SearchStrategy
-
-#: Every notation :func:`numbers` can render.
-NOTATIONS: tuple[str, ...] = (
-    "int",
-    "decimal",
-    "comma",
-    "currency",
-    "percent",
-    "scientific",
-    "fraction",
-    "latex_frac",
-    "latex_dfrac",
-)
-
-
-@dataclass(frozen=True)
-class NumberText:
-    """A number and one way of writing it.
-
-    Attributes:
-        value: the exact value the text denotes. For ``percent`` this is ``p/100``
-            (``"50%"`` has value 1/2); graders differ on whether ``50%`` also
-            equals ``50``, so test that choice explicitly.
-        text: the rendering, e.g. ``"1,234"``, ``"\\frac{3}{4}"``, ``"$12.50"``.
-        notation: which of :data:`NOTATIONS` produced it.
-    """
-
-    value: Fraction
-    text: str
-    notation: str
-
-
-def _decimal_text(value: Fraction, places: int) -> str:
-    scaled = value * 10**places
-    assert scaled.denominator == 1
-    n = scaled.numerator
-    sign = "-" if n < 0 else ""
-    digits = str(abs(n)).rjust(places + 1, "0")
-    if places == 0:
-        return sign + digits
-    return f"{sign}{digits[:-places]}.{digits[-places:]}"
-
-
-@st.composite
-def _number(draw: st.DrawFn, notation: str, lo: int, hi: int) -> NumberText:
-    sign = draw(st.sampled_from([1, -1])) if lo < 0 else 1
-    if notation == "int":
-        n = draw(st.integers(lo, hi))
-        return NumberText(Fraction(n), str(n), notation)
-    if notation == "decimal":
-        places = draw(st.integers(1, 4))
-        n = draw(st.integers(lo * 10**places, hi * 10**places))
-        value = Fraction(n, 10**places)
-        return NumberText(value, _decimal_text(value, places), notation)
-    if notation == "comma":
-        n = draw(st.integers(1000, max(hi, 1000) * 1000)) * sign
-        return NumberText(Fraction(n), f"{n:,}", notation)
-    if notation == "currency":
-        cents = draw(st.integers(0, max(hi, 1) * 100))
-        value = Fraction(cents, 100)
-        text = f"${cents // 100:,}" + (f".{cents % 100:02d}" if cents % 100 else "")
-        return NumberText(value, text, notation)
-    if notation == "percent":
-        p = draw(st.integers(0, 1000)) * sign
-        return NumberText(Fraction(p, 100), f"{p}%", notation)
-    if notation == "scientific":
-        whole, tenth = draw(st.integers(1, 9)), draw(st.integers(0, 9))
-        exp = draw(st.integers(-6, 9))
-        value = Fraction(10 * whole + tenth, 10) * Fraction(10) ** exp * sign
-        mant = f"{whole}.{tenth}" if tenth else str(whole)
-        return NumberText(value, f"{'-' if sign < 0 else ''}{mant}e{exp}", notation)
-    num = draw(st.integers(1, 999))
-    den = draw(st.integers(2, 999))
-    value = Fraction(num, den) * sign
-    minus = "-" if sign < 0 else ""
-    if notation == "fraction":
-        return NumberText(value, f"{minus}{num}/{den}", notation)
-    command = "\\dfrac" if notation == "latex_dfrac" else "\\frac"
-    if num < 10 and den < 10 and draw(st.booleans()):
-        return NumberText(value, f"{minus}{command}{num}{den}", notation)  # \frac12 is valid
-    return NumberText(value, f"{minus}{command}{{{num}}}{{{den}}}", notation)
-
-
-def numbers(
-    *,
-    notations: tuple[str, ...] = NOTATIONS,
-    min_value: int = -1_000_000,
-    max_value: int = 1_000_000,
-) -> SearchStrategy[NumberText]:
-    """Numbers with their exact value and a rendering in one of ``notations``.
-
-    Args:
-        notations: any subset of :data:`NOTATIONS`.
-        min_value: lower bound for integer parts (negative enables signs).
-        max_value: upper bound for integer parts.
-    """
-    bad = [n for n in notations if n not in NOTATIONS]
-    if bad or not notations:
-        raise ValueError(
-            f"{(bad or [''])[0]!r} is not a valid notation; valid ones are {', '.join(NOTATIONS)}"
-        )
-    if min_value > max_value:
-        raise ValueError(f"numbers(): min_value {min_value} is above max_value {max_value}")
-    return st.sampled_from(notations).flatmap(lambda n: _number(n, min_value, max_value))
-
-
-def equal_numbers(
-    *, notations: tuple[str, ...] = ("int", "decimal", "fraction", "latex_frac")
-) -> SearchStrategy[tuple[NumberText, NumberText]]:
-    """Two renderings of the *same* value (``"0.5"`` and ``"\\frac{1}{2}"``).
-
-    For "equivalent answers score the same" properties. The default notations
-    are unambiguous; add ``percent`` or ``currency`` only if your grader is
-    meant to treat them as equal.
-    """
-
-    def render(value: Fraction, notation: str) -> NumberText | None:
-        if notation == "int":
-            if value.denominator != 1:
-                return None
-            return NumberText(value, str(value.numerator), notation)
-        if notation == "decimal":
-            d = value.denominator
-            twos = fives = 0
-            while d % 2 == 0:
-                d //= 2
-                twos += 1
-            while d % 5 == 0:
-                d //= 5
-                fives += 1
-            if d != 1:
-                return None
-            return NumberText(value, _decimal_text(value, max(twos, fives, 1)), notation)
-        sign = "-" if value < 0 else ""
-        num, den = abs(value.numerator), value.denominator
-        if notation == "fraction":
-            return NumberText(value, f"{sign}{num}/{den}", notation)
-        if notation in ("latex_frac", "latex_dfrac"):
-            cmd = "\\dfrac" if notation == "latex_dfrac" else "\\frac"
-            return NumberText(value, f"{sign}{cmd}{{{num}}}{{{den}}}", notation)
-        if notation == "percent":
-            scaled = value * 100
-            if (scaled * 10_000).denominator != 1:
-                return None
-            text = _decimal_text(scaled, 4).rstrip("0").rstrip(".")
-            return NumberText(value, f"{text}%", notation)
-        raise ValueError(f"equal_numbers() cannot render notation {notation!r}")
-
-    @st.composite
-    def pair(draw: st.DrawFn) -> tuple[NumberText, NumberText]:
-        den = draw(st.sampled_from([1, 2, 4, 5, 8, 10, 20, 25, 100]))
-        value = Fraction(draw(st.integers(-10_000, 10_000)), den)
-        options = [r for n in notations if (r := render(value, n)) is not None]
-        if not options:
-            options = [NumberText(value, f"{value.numerator}/{value.denominator}", "fraction")]
-        first = draw(st.sampled_from(options))
-        second = draw(st.sampled_from(options))
-        return first, second
-
-    for n in notations:
-        if n not in ("int", "decimal", "fraction", "latex_frac", "latex_dfrac", "percent"):
-            raise ValueError(f"equal_numbers() cannot render notation {n!r}")
-    return pair()
-
-
-def answers() -> SearchStrategy[str]:
-    """Answer strings: numbers in any notation, short words, or small LaTeX expressions."""
-    words = st.sampled_from(["yes", "no", "Paris", "x = 3", "A", "(B)", "\\sqrt{2}", "\\pi"])
-    return st.one_of(numbers().map(lambda n: n.text), words)
 
 
 def _as_strategy(value: str | SearchStrategy[str] | None) -> SearchStrategy[str]:
@@ -328,77 +163,6 @@ def completions(
     if "chat" in forms:
         out.append(chat(text()))
     return st.one_of(*out)
-
-
-#: Fragments that break naive text handling: NUL, bidi override, zero-width and combining
-#: characters, ANSI escapes, non-ASCII digits, lone tags and braces.
-_WEIRD_PIECES: tuple[str, ...] = (
-    "\x00",
-    "\u202e",
-    "\u200b",
-    "\ufeff",
-    "\u0301",
-    "\r",
-    "\t",
-    "\x1b[31m",
-    "\U0001d7d8",
-    "\u0663",
-    "\u00bd",
-    "\u221e",
-    "NaN",
-    "-0",
-    "<answer>",
-    "</answer>",
-    "</think>",
-    "\\boxed{",
-    "}",
-    " ",
-    "4",
-)
-
-
-def hostile_text() -> SearchStrategy[str]:
-    """Text designed to hang, crash or fool parsers; a reward must survive all of it.
-
-    Includes completions above :data:`rewardkit.MAX_COMPLETION_CHARS`
-    (truncation), thousands of nested braces, exponent towers (``9^{9^{9^9}}``
-    makes naive sympy evaluation hang), huge digit strings, null bytes,
-    control and bidi characters, unclosed tags and many competing answers.
-    """
-    sizes = st.integers(1_000, 300_000)
-    depth = st.integers(100, 20_000)
-    huge = st.tuples(st.sampled_from(["a", "9", "ab ", "\\boxed{1}", "<think>"]), sizes).map(
-        lambda t: t[0] * (t[1] // len(t[0]))
-    )
-    nested = depth.map(lambda d: "\\boxed{" + "{" * d + "1" + "}" * d + "}")
-    unbalanced = depth.map(lambda d: "\\boxed{" + "{" * d)
-    frac_nest = st.integers(50, 2_000).map(lambda d: "\\frac{1}{" * d + "2" + "}" * d)
-    tower = st.tuples(st.integers(3, 50), st.sampled_from(["^", "**"])).map(
-        lambda t: "\\boxed{" + t[1].join(["9"] * t[0]) + "}"
-    )
-    latex_tower = st.integers(3, 30).map(lambda d: "\\boxed{" + "9^{" * d + "9" + "}" * d + "}")
-    big_numbers = st.integers(1_000, 100_000).map(lambda n: "The answer is " + "9" * n)
-    factorial = st.sampled_from(["\\boxed{100000!}", "\\boxed{10^{10^{10}}}", "\\boxed{1e999999}"])
-    weird = st.lists(st.sampled_from(_WEIRD_PIECES), max_size=200).map("".join)
-    many_answers = st.integers(2, 2_000).map(
-        lambda n: " ".join(f"\\boxed{{{i}}}" for i in range(n))
-    )
-    tag_spam = st.integers(2, 5_000).map(lambda n: "<answer>" * n + "4" + "</answer>" * (n // 2))
-    arbitrary = st.text(max_size=500)
-    return st.one_of(
-        huge,
-        nested,
-        unbalanced,
-        frac_nest,
-        tower,
-        latex_tower,
-        big_numbers,
-        factorial,
-        weird,
-        many_answers,
-        tag_spam,
-        arbitrary,
-    )
 
 
 def rows(

@@ -23,7 +23,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ..compose._compose import Composite, WeightedSum
+from ..compose._composite import Composite, WeightedSum
 from ..contract._outcome import Outcome, Status
 from ..contract._reward import Reward
 
