@@ -173,11 +173,6 @@ OVERSIZED_FOR_NOW = frozenset(
         "rewardkit.parsers._mathequal",
         "rewardkit.rewards.math",
         "rewardkit.sandbox._pool",
-        "rewardkit.cli._score",
-        "rewardkit.cli._app",
-        "rewardkit.engine._scorer",
-        "rewardkit.engine._pool",
-        "rewardkit.trainers.axolotl",
     }
 )
 
