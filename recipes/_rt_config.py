@@ -184,6 +184,24 @@ def _all_paths(cfg: Mapping[str, Any], prefix: str = "") -> list[str]:
     return out
 
 
+def _apply_variants(spec: RecipeSpec, cfg: dict[str, Any]) -> bool:
+    """Merge ``variants: {KEY: {VALUE: {...}}}`` for each KEY's chosen VALUE.
+
+    A variant is a named group of settings chosen by one config key (e.g. ``reward_set:
+    seed|improved``), so it combines with any preset, unlike a second preset would.
+    """
+    merged = False
+    for key, choices in (spec.data.get("variants") or {}).items():
+        value = cfg.get(key)
+        if value is None:
+            continue
+        if str(value) not in (choices or {}):
+            raise ConfigError(f"{key}={value!r}: choose one of {', '.join(map(str, choices))}")
+        _deep_merge(cfg, choices[str(value)] or {})
+        merged = True
+    return merged
+
+
 def resolve_config(
     spec: RecipeSpec,
     *,
@@ -192,7 +210,8 @@ def resolve_config(
     dataset: str | None = None,
     model: str | None = None,
 ) -> dict[str, Any]:
-    """Defaults ← preset ← ``--set`` ← ``--dataset``/``--model``; records what was chosen."""
+    """Defaults ← preset ← variants ← ``--set`` ← ``--dataset``/``--model``; records what was
+    chosen."""
     cfg = copy.deepcopy(spec.config)
     presets = spec.presets
     chosen = preset or spec.data.get("default_preset")
@@ -202,10 +221,15 @@ def resolve_config(
                 f"recipe {spec.name}: no preset {chosen!r}; presets: {', '.join(presets) or 'none'}"
             )
         _deep_merge(cfg, presets[chosen])
+    sets = list(sets)
     applied: dict[str, Any] = {}
     for item in sets:
         key, value = parse_set(item)
         applied[apply_override(cfg, key, value)] = value
+    if _apply_variants(spec, cfg):  # a chosen variant's values, then the overrides again on top
+        for item in sets:
+            key, value = parse_set(item)
+            apply_override(cfg, key, value)
     if dataset is not None:
         cfg["dataset"] = dataset
     if model is not None:
