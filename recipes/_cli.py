@@ -121,12 +121,45 @@ def list_cmd() -> None:
     _console().print(table)
 
 
+def _print_seed_diff(spec: rt.RecipeSpec) -> None:
+    """The table of deliberate deviations from the seed document (``seed_diff.yaml``)."""
+    from rich.table import Table
+
+    try:
+        rows = rt.load_seed_diff(spec)
+    except rt.ConfigError as exc:
+        _console(stderr=True).print(f"[red]{exc}[/]", markup=True, highlight=False)
+        raise typer.Exit(2) from None
+    seed = spec.data.get("seed") or "?"
+    table = Table(title=f"{spec.name}: deliberate deviations from seed {seed}", show_lines=True)
+    for col in ("what", "seed", "recipe", "why"):
+        table.add_column(col, overflow="fold")
+    for row in rows:
+        table.add_row(*(str(row[c]) for c in ("what", "seed", "recipe", "why")))
+    _console().print(table)
+    _console().print(
+        f"{len(rows)} deviation(s); data: {spec.dir / rt.SEED_DIFF_FILE}", markup=False
+    )
+
+
 @app.command("show")
-def show_cmd(name: Annotated[str, typer.Argument(help="recipe name or folder")]) -> None:
+def show_cmd(
+    name: Annotated[str, typer.Argument(help="recipe name or folder")],
+    diff_from_seed: Annotated[
+        bool,
+        typer.Option(
+            "--diff-from-seed",
+            help="only the table of deliberate deviations from the seed document, and why",
+        ),
+    ] = False,
+) -> None:
     """Show a recipe's config, presets, requirements, hardware needs and launchers."""
     import yaml
 
     spec = rt.load_spec(_locate(name))
+    if diff_from_seed:
+        _print_seed_diff(spec)
+        return
     _console().rule(f"[bold]{spec.name}")
     _console().print(spec.summary())
     if spec.data.get("seed"):

@@ -237,3 +237,36 @@ def resolve_config(
     cfg["_recipe"] = {"name": spec.name, "preset": chosen, "overrides": applied}
     cfg["_recipe_dir"] = str(spec.dir)
     return cfg
+
+
+SEED_DIFF_FILE = "seed_diff.yaml"
+SEED_DIFF_FIELDS = ("what", "seed", "recipe", "why")
+
+
+def load_seed_diff(spec: RecipeSpec) -> list[dict[str, Any]]:
+    """The recipe's deliberate deviations from its seed document (``seed_diff.yaml``).
+
+    Each entry says what differs, the seed's value, the recipe's value and why; an entry
+    may name the recipe config ``key`` (dotted, list indices allowed) and ``value`` it
+    claims, optionally under a ``preset``, so a test can hold the table to recipe.yaml.
+    """
+    path = spec.dir / SEED_DIFF_FILE
+    if not path.is_file():
+        raise ConfigError(f"recipe {spec.name} has no {SEED_DIFF_FILE}")
+    data = load_yaml(path) or {}
+    rows = data.get("deviations") if isinstance(data, dict) else None
+    if not isinstance(rows, list):
+        raise ConfigError(f"{path}: expected 'deviations:' with a list of entries")
+    for i, row in enumerate(rows):
+        missing = [f for f in SEED_DIFF_FIELDS if not isinstance(row, dict) or row.get(f) is None]
+        if missing:
+            raise ConfigError(f"{path}: entry {i} lacks {', '.join(missing)}")
+    return [dict(r) for r in rows]
+
+
+def lookup(cfg: Any, dotted: str) -> Any:
+    """``cfg['a']['b'][1]`` for ``"a.b.1"``; KeyError/IndexError when a part is absent."""
+    node = cfg
+    for part in dotted.split("."):
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    return node
