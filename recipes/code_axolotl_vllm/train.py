@@ -79,6 +79,11 @@ SEED_CONFIGS: dict[str, dict[str, Any]] = {
     "config_gpu0.yaml": {"layout": "ngpu_2servers", "num_gpus": 4},
     "config_gpu1.yaml": {"layout": "ngpu_2servers", "num_gpus": 4},
 }
+#: the seed's training environment (its scripts export these before accelerate launch)
+TRAIN_ENV = {
+    "PYTORCH_CUDA_ALLOC_CONF": "expandable_segments:True",
+    "TOKENIZERS_PARALLELISM": "false",
+}
 SUPPORT_FILES = (
     "rk_code_axolotl.py",
     "grpo_code.py",
@@ -183,6 +188,7 @@ def commands(cfg: Mapping[str, Any]) -> dict[str, Any]:
         ],
         "train": {
             "CUDA_VISIBLE_DEVICES": ",".join(map(str, plan["train"])),
+            "env": dict(TRAIN_ENV),
             "command": [
                 "accelerate",
                 "launch",
@@ -372,7 +378,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         rt.log(f"vLLM healthy; training on GPU(s) {cmds['train']['CUDA_VISIBLE_DEVICES']}")
         train_env = {**env, "CUDA_VISIBLE_DEVICES": cmds["train"]["CUDA_VISIBLE_DEVICES"]}
-        train_env.setdefault("PYTORCH_CUDA_ALLOC_CONF", "expandable_segments:True")
+        for key, value in cmds["train"]["env"].items():  # the user's own values win
+            train_env.setdefault(key, value)
         return subprocess.run(
             cmds["train"]["command"], cwd=out, env=train_env, check=False
         ).returncode

@@ -335,6 +335,10 @@ def test_seed_command_lines_dry_run(
         assert tc[name]["vllm"]["tensor_parallel_size"] == len(gpus.split(","))
     assert launch["train"]["CUDA_VISIBLE_DEVICES"] == train_gpus
     assert launch["train"]["command"][:2] == ["accelerate", "launch"]
+    assert launch["train"]["env"] == {
+        "PYTORCH_CUDA_ALLOC_CONF": "expandable_segments:True",
+        "TOKENIZERS_PARALLELISM": "false",
+    }
     if tail is not None:
         assert launch["train"]["command"][2:] == tail
     train_cfg = tc[launch["train"]["command"][-1]]
@@ -415,3 +419,29 @@ def test_accelerate_configs_and_scripts_are_the_documents() -> None:
     for script in FOLDER.glob("*.sh"):
         proc = subprocess.run(["bash", "-n", str(script)], capture_output=True, check=False)
         assert proc.returncode == 0, (script.name, proc.stderr)
+
+
+def test_exported_folder_runs_the_seed_command_line(tmp_path: Path) -> None:
+    dest = tmp_path / "grpo_code_recipe"
+    proc = subprocess.run(
+        [sys.executable, "-m", "rewardkit.cli", "recipe", "export", "code-axolotl-vllm", str(dest)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    for name in ("accelerate_config.yaml", "accelerate_multi_gpu.yaml", "train_multi_gpu.sh",
+                 "train_single_gpu.sh", "train_single_gpu_shared.sh", "start_vllm_server.sh",
+                 "config_gpu1.yaml", "grpo_code.py", "seed_diff.yaml"):  # fmt: skip
+        assert (dest / name).is_file(), name
+    proc = subprocess.run(
+        [sys.executable, "train.py", "multi_gpu_config.yaml", "--config_file",
+         "accelerate_multi_gpu.yaml", "--num_processes", "2", "--num_machines", "1",
+         "--machine_rank", "0", "-m", "axolotl.cli.train", "--dry-run"],
+        cwd=dest, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert '"CUDA_VISIBLE_DEVICES": "2,3"' in proc.stdout
+    proc = subprocess.run(
+        [sys.executable, "simple_test_transforms.py"],
+        cwd=dest, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0 and "all transforms ok" in proc.stdout, proc.stdout + proc.stderr
