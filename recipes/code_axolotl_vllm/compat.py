@@ -18,14 +18,16 @@ module reproduces, each checked side by side in ``tests/recipes/test_seed002_com
 
 What deliberately differs: the package runs the program in a WASM CPython 3.12 with an
 instruction budget (``FUEL``) and a 1 s task timeout; here it runs in rewardkit's sandbox
-(a jailed CPython, same interpreter as the trainer) with a 1 s wall limit (``timeout=``).
-Programs that only WASI lacks (threads, sockets, subprocesses — all refused by the jail too)
-or that hit one limit and not the other can score differently; a *sandbox* fault is an
-``ERROR`` outcome (left out of the mean), never -0.25.
+(a jailed CPython, same interpreter as the trainer) with a 1 s limit (``TASK_TIMEOUT``).
+Programs that hit one environment's limit and not the other's (instruction budget vs time,
+memory, the sandbox's output cap) or import a module only one of them has (numpy is in the
+jail, not in the WASM build) can score differently; a *sandbox* fault is an ``ERROR`` outcome
+(left out of the mean), never -0.25.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -42,8 +44,8 @@ __all__ = [
 
 _SOFT = re.compile(r"<reasoning>.*?</reasoning>\s*<answer>.*?</answer>.*", re.S)
 _ANSWER = re.compile(r"<answer>(.*?)</answer>", re.S)
-#: The package's per-task timeout (TASK_TIMEOUT, seconds).
-TIMEOUT_S = 1.0
+#: The package's per-task timeout in seconds, read from the same ``TASK_TIMEOUT`` variable.
+TIMEOUT_S = float(os.environ.get("TASK_TIMEOUT", "1"))
 
 
 def _text(completion: Any) -> str:
