@@ -201,7 +201,7 @@ def _seed_flag_sets(spec: rt.RecipeSpec, extra: list[str]) -> list[str]:
 
     parser = argparse.ArgumentParser(prog=f"rewardkit recipe run {spec.name}", add_help=False)
     add(parser)
-    args, unknown = parser.parse_known_args(extra)
+    args, unknown = parser.parse_known_intermixed_args(extra)  # files may follow options
     if unknown:
         raise rt.ConfigError(f"recipe {spec.name}: unknown arguments {shlex.join(unknown)}")
     return list(to_sets(args))

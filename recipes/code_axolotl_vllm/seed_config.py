@@ -1,9 +1,11 @@
-"""An Axolotl config file named on the command line (the seed's ``... -m axolotl.cli.train
-custom_dataset_config.yaml``), as the recipe's ``--set`` items.
+"""The seed's command lines (``accelerate launch ... -m axolotl.cli.train
+custom_dataset_config.yaml``, ``./train_multi_gpu.sh``), as the recipe's ``--set`` items.
 
 The seed's own file names pick its layout (``single_gpu_config.yaml`` → one shared GPU,
 ``custom_dataset_config.yaml`` → two GPUs, ``multi_gpu_config.yaml`` → vLLM TP 2 + training on
-GPUs 2+, ``config_gpu0/1.yaml`` → two servers). A file that exists is read too, so a config
+GPUs 2+, ``config_gpu0/1.yaml`` → two servers), and so do its scripts' names
+(``train_single_gpu.sh``, ``train_single_gpu_shared.sh``, ``train_multi_gpu.sh``,
+``start_vllm_server.sh``). A config file that exists is read too, so a config
 written from the seed's text trains as written: ``base_model``, the dataset's path and
 ``type:`` (``grpo_code.<format>_transform``), ``trl.reward_funcs`` (``grpo_code.*`` → the seed
 reward set) and the vLLM port and tensor-parallel size map to the recipe's keys; every other key
@@ -23,6 +25,24 @@ if __package__:
 else:  # an exported folder or a run directory: the runtime is a sibling module
     import _runtime as rt
 
+#: the seed's config names given on a command line -> the layout they describe
+SEED_CONFIGS: dict[str, dict[str, Any]] = {
+    "single_gpu_config.yaml": {"layout": "1gpu", "num_gpus": 1},
+    "custom_dataset_config.yaml": {"layout": "2gpu", "num_gpus": 2},
+    "multi_gpu_config.yaml": {"layout": "ngpu", "num_gpus": 4, "vllm_tensor_parallel": 2},
+    "config_gpu0.yaml": {"layout": "ngpu_2servers", "num_gpus": 4},
+    "config_gpu1.yaml": {"layout": "ngpu_2servers", "num_gpus": 4},
+}
+#: the seed's scripts -> the layout each one runs
+SEED_SCRIPTS: dict[str, dict[str, Any]] = {
+    "start_vllm_server.sh": SEED_CONFIGS["custom_dataset_config.yaml"],
+    "train_single_gpu.sh": SEED_CONFIGS["custom_dataset_config.yaml"],
+    "train_single_gpu_shared.sh": SEED_CONFIGS["single_gpu_config.yaml"],
+    "train_multi_gpu.sh": SEED_CONFIGS["config_gpu0.yaml"],  # it checks ports 8000 and 8001
+}
+#: words of the seed's commands (``accelerate launch ...``, ``axolotl vllm-serve ...``): the
+#: recipe runs both the server and the training, so they select nothing
+COMMAND_WORDS = {"accelerate", "launch", "axolotl", "vllm-serve"}
 COMPAT = "rewardkit.recipes.code_axolotl_vllm.compat"
 IMPROVED_FORMULAS = {"format": "xml_format", "code_tests": "code_tests"}
 #: keys the recipe computes from the layout (a file's values would be overwritten anyway)
@@ -52,7 +72,10 @@ def _dataset_sets(
         raise rt.ConfigError("datasets: the recipe trains on one dataset with a 'path:'")
     entry = datasets[0]
     path = Path(str(entry["path"]))
-    out = [_item("dataset", str(path if path.is_absolute() else (base / path).resolve()))]
+    path = path if path.is_absolute() else (base / path).resolve()
+    # a path that is not there (the recipe's own data.jsonl, written per run) leaves the
+    # dataset to --dataset / the recipe's default
+    out = [_item("dataset", str(path))] if path.exists() else []
     module, _, fn = str(entry.get("type", "")).partition(".")
     for mod, suffix, _ in modules.values():
         fmt = fn[: len(fn) - len(suffix)] if suffix and fn.endswith(suffix) else fn
@@ -85,20 +108,22 @@ def _reward_sets(funcs: Any, weights: Any, modules: Mapping[str, Any]) -> list[s
 
 def sets_for(
     name: str,
-    seed_configs: Mapping[str, Mapping[str, Any]],
     modules: Mapping[str, Any],
     formats: tuple[str, ...],
     known: Mapping[str, Any],
 ) -> list[str]:
-    """``--set`` items for a config named on the command line (see the module docstring)."""
+    """``--set`` items for a file or word on the command line (see the module docstring)."""
     path = Path(name)
-    sets = [_item(k, v) for k, v in seed_configs.get(path.name, {}).items()]
+    if name in COMMAND_WORDS:
+        return []
+    if path.name in SEED_SCRIPTS:
+        return [_item(k, v) for k, v in SEED_SCRIPTS[path.name].items()]
+    sets = [_item(k, v) for k, v in SEED_CONFIGS.get(path.name, {}).items()]
     if not path.is_file():
-        if path.name in seed_configs:
+        if path.name in SEED_CONFIGS:
             return sets
-        raise rt.ConfigError(
-            f"{name}: no such file, and not one of the seed's configs ({', '.join(seed_configs)})"
-        )
+        names = ", ".join([*SEED_CONFIGS, *SEED_SCRIPTS])
+        raise rt.ConfigError(f"{name}: no such file, and not one of the seed's files ({names})")
     data = rt.load_yaml(path) or {}
     if not isinstance(data, dict):
         raise rt.ConfigError(f"{name}: expected an Axolotl config (a mapping)")

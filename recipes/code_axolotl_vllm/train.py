@@ -71,14 +71,6 @@ TRAIN_CONFIG = {
     "ngpu": "multi_gpu_config.yaml",
     "ngpu_2servers": "multi_gpu_config.yaml",
 }
-#: the seed's config names given on a command line -> the layout they describe
-SEED_CONFIGS: dict[str, dict[str, Any]] = {
-    "single_gpu_config.yaml": {"layout": "1gpu", "num_gpus": 1},
-    "custom_dataset_config.yaml": {"layout": "2gpu", "num_gpus": 2},
-    "multi_gpu_config.yaml": {"layout": "ngpu", "num_gpus": 4, "vllm_tensor_parallel": 2},
-    "config_gpu0.yaml": {"layout": "ngpu_2servers", "num_gpus": 4},
-    "config_gpu1.yaml": {"layout": "ngpu_2servers", "num_gpus": 4},
-}
 #: the seed's training environment (its scripts export these before accelerate launch)
 TRAIN_ENV = {
     "PYTORCH_CUDA_ALLOC_CONF": "expandable_segments:True",
@@ -307,11 +299,12 @@ def _flags(parser: argparse.ArgumentParser) -> None:
 def _seed_flags(parser: argparse.ArgumentParser) -> None:
     """The seed's command lines: ``accelerate launch`` flags and the Axolotl config file."""
     parser.add_argument(
-        "axolotl_yaml",
-        nargs="?",
-        metavar="CONFIG.yaml",
-        help="the seed's config name (single_gpu_config.yaml, custom_dataset_config.yaml, "
-        "multi_gpu_config.yaml, config_gpu0/1.yaml) or an Axolotl YAML of your own",
+        "seed_args",
+        nargs="*",
+        metavar="FILE",
+        help="the seed's config or script names (custom_dataset_config.yaml, "
+        "train_multi_gpu.sh, ...), an Axolotl YAML of your own, or the words of the seed's "
+        "commands (accelerate launch, axolotl vllm-serve)",
     )
     parser.add_argument("--config_file", "--config-file", dest="accelerate_config")
     parser.add_argument("--num_processes", "--num-processes", type=int)
@@ -323,9 +316,10 @@ def _seed_flags(parser: argparse.ArgumentParser) -> None:
 def _seed_sets(args: argparse.Namespace) -> list[str]:
     """The seed flags as ``--set`` items (one override path for CLI, file and flags)."""
     sets: list[str] = []
-    if args.axolotl_yaml:
+    if args.seed_args:
         known = rt.load_spec(HERE).config["axolotl"]
-        sets += seed_config.sets_for(args.axolotl_yaml, SEED_CONFIGS, MODULES, FORMATS, known)
+        for token in args.seed_args:
+            sets += seed_config.sets_for(token, MODULES, FORMATS, known)
     pairs = {
         "accelerate_config": args.accelerate_config,
         "num_processes": args.num_processes,

@@ -313,6 +313,16 @@ SEED_COMMANDS = [
          "multi_gpu_config.yaml"],
     ),
     (["--preset", "3gpu"], [("0", "multi_gpu_config.yaml", 8000)], "1,2", None),
+    # the seed's scripts by name, and its commands word for word (files after the options)
+    (["train_multi_gpu.sh"], [("0", "config_gpu0.yaml", 8000), ("1", "config_gpu1.yaml", 8001)], "2,3", None),
+    (["train_single_gpu.sh"], [("0", "custom_dataset_config.yaml", 8000)], "1", None),
+    (["train_single_gpu_shared.sh"], [("0", "single_gpu_config.yaml", 8000)], "0", None),
+    (["start_vllm_server.sh"], [("0", "custom_dataset_config.yaml", 8000)], "1", None),
+    (["accelerate", "launch", "--config_file", "accelerate_config.yaml", "--num_processes", "1",
+      "--num_machines", "1", "--machine_rank", "0", "-m", "axolotl.cli.train",
+      "custom_dataset_config.yaml"],
+     [("0", "custom_dataset_config.yaml", 8000)], "1", None),
+    (["axolotl", "vllm-serve", "multi_gpu_config.yaml"], [("0,1", "multi_gpu_config.yaml", 8000)], "2,3", None),
 ]  # fmt: skip
 
 
@@ -402,7 +412,7 @@ def test_wrong_seed_flags_are_refused(tmp_path: Path) -> None:
     code, _, text = _dry_run("--num_machines", "2", "-o", str(tmp_path))
     assert code == 2 and "one machine" in text
     code, _, text = _dry_run("nope_config.yaml", "-o", str(tmp_path))
-    assert code == 2 and "not one of the seed's configs" in text
+    assert code == 2 and "not one of the seed's files" in text
 
 
 def test_accelerate_configs_and_scripts_are_the_documents() -> None:
@@ -440,6 +450,8 @@ def test_exported_folder_runs_the_seed_command_line(tmp_path: Path) -> None:
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert '"CUDA_VISIBLE_DEVICES": "2,3"' in proc.stdout
+    # the bundled config names data.jsonl (written per run): the dataset stays the default
+    assert '"dataset": "data/sample.jsonl"' in proc.stdout
     proc = subprocess.run(
         [sys.executable, "simple_test_transforms.py"],
         cwd=dest, capture_output=True, text=True, timeout=120, check=False,
