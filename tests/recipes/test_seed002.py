@@ -457,3 +457,33 @@ def test_exported_folder_runs_the_seed_command_line(tmp_path: Path) -> None:
         cwd=dest, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert proc.returncode == 0 and "all transforms ok" in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_reward_set_variant_combines_with_presets_and_overrides() -> None:
+    from rewardkit.recipes import _runtime as rt
+    from rewardkit.recipes.code_axolotl_vllm import train
+
+    spec = rt.load_spec(FOLDER)
+    cfg = rt.resolve_config(spec, preset="4gpu", sets=["reward_set=improved"])
+    ax = train.axolotl_config(cfg)
+    assert ax["trl"]["reward_funcs"] == ["rk_code_axolotl.format", "rk_code_axolotl.code_tests"]
+    assert ax["trl"]["reward_weights"] == [0.5, 1.0]
+    assert ax["datasets"][0]["type"] == "rk_code_axolotl.instruction_response_with_tests"
+    assert ax["vllm"]["tensor_parallel_size"] == 2  # the preset still applies
+    seed = train.axolotl_config(rt.resolve_config(spec))
+    assert "reward_weights" not in seed["trl"]  # the seed's configs set none
+    three = [
+        {"name": n, "formula": f"{COMPAT}:{n}", "weight": 1.0}
+        for n in (
+            "soft_format_reward_func",
+            "code_execution_reward_func",
+            "answer_execution_reward_func",
+        )
+    ]
+    cfg = rt.resolve_config(spec, sets=[f"rewards={json.dumps(three)}"])
+    assert (
+        train.axolotl_config(cfg)["trl"]["reward_funcs"][-1]
+        == "grpo_code.answer_execution_reward_func"
+    )
+    with pytest.raises(rt.ConfigError, match="reward_set='nope'"):
+        rt.resolve_config(spec, sets=["reward_set=nope"])
