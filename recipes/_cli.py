@@ -121,12 +121,45 @@ def list_cmd() -> None:
     _console().print(table)
 
 
+def _print_seed_diff(spec: rt.RecipeSpec) -> None:
+    """The table of deliberate deviations from the seed document (``seed_diff.yaml``)."""
+    from rich.table import Table
+
+    try:
+        rows = rt.load_seed_diff(spec)
+    except rt.ConfigError as exc:
+        _console(stderr=True).print(f"[red]{exc}[/]", markup=True, highlight=False)
+        raise typer.Exit(2) from None
+    seed = spec.data.get("seed") or "?"
+    table = Table(title=f"{spec.name}: deliberate deviations from seed {seed}", show_lines=True)
+    for col in ("what", "seed", "recipe", "why"):
+        table.add_column(col, overflow="fold")
+    for row in rows:
+        table.add_row(*(str(row[c]) for c in ("what", "seed", "recipe", "why")))
+    _console().print(table)
+    _console().print(
+        f"{len(rows)} deviation(s); data: {spec.dir / rt.SEED_DIFF_FILE}", markup=False
+    )
+
+
 @app.command("show")
-def show_cmd(name: Annotated[str, typer.Argument(help="recipe name or folder")]) -> None:
+def show_cmd(
+    name: Annotated[str, typer.Argument(help="recipe name or folder")],
+    diff_from_seed: Annotated[
+        bool,
+        typer.Option(
+            "--diff-from-seed",
+            help="only the table of deliberate deviations from the seed document, and why",
+        ),
+    ] = False,
+) -> None:
     """Show a recipe's config, presets, requirements, hardware needs and launchers."""
     import yaml
 
     spec = rt.load_spec(_locate(name))
+    if diff_from_seed:
+        _print_seed_diff(spec)
+        return
     _console().rule(f"[bold]{spec.name}")
     _console().print(spec.summary())
     if spec.data.get("seed"):
@@ -151,8 +184,32 @@ def show_cmd(name: Annotated[str, typer.Argument(help="recipe name or folder")])
     )
 
 
-@app.command("run")
+def _seed_flag_sets(spec: rt.RecipeSpec, extra: list[str]) -> list[str]:
+    """The seed's own flags after the recipe name, as ``--set`` items.
+
+    A recipe that reproduces a document's command line (``--lora-alpha``, ``accelerate
+    launch --num_processes 2 ... config.yaml``) declares those flags in its ``train.py``
+    (``_seed_flags(parser)``) and maps them to overrides (``_seed_sets(args)``); here they
+    go through the same path as ``--set``, so ``recipe run NAME --dry-run <seed flags>``
+    validates exactly what the seed's command would run.
+    """
+    module = _train_module(spec.dir)
+    add, to_sets = getattr(module, "_seed_flags", None), getattr(module, "_seed_sets", None)
+    if add is None or to_sets is None:
+        raise rt.ConfigError(f"recipe {spec.name} takes no extra arguments: {shlex.join(extra)}")
+    import argparse
+
+    parser = argparse.ArgumentParser(prog=f"rewardkit recipe run {spec.name}", add_help=False)
+    add(parser)
+    args, unknown = parser.parse_known_intermixed_args(extra)  # files may follow options
+    if unknown:
+        raise rt.ConfigError(f"recipe {spec.name}: unknown arguments {shlex.join(unknown)}")
+    return list(to_sets(args))
+
+
+@app.command("run", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def run_cmd(
+    ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="recipe name or folder")],
     preset: Annotated[str | None, typer.Option("--preset", "-p", help="named preset")] = None,
     sets: Annotated[
@@ -176,10 +233,18 @@ def run_cmd(
         bool, typer.Option("--skip-checks", help="start even if packages or GPUs look wrong")
     ] = False,
 ) -> None:
-    """Validate, check requirements and hardware, then launch a recipe."""
+    """Validate, check requirements and hardware, then launch a recipe.
+
+    Arguments after the recipe's name that are not options of this command are the seed's
+    own flags (e.g. ``--lora-alpha 32``, or ``multi_gpu_config.yaml --num_processes 2``),
+    for recipes that declare them.
+    """
     spec = rt.load_spec(_locate(name))
     try:
-        cfg = rt.resolve_config(spec, preset=preset, sets=sets or [], dataset=dataset, model=model)
+        extra = _seed_flag_sets(spec, list(ctx.args)) if ctx.args else []
+        cfg = rt.resolve_config(
+            spec, preset=preset, sets=[*extra, *(sets or [])], dataset=dataset, model=model
+        )
     except rt.ConfigError as exc:
         _console(stderr=True).print(f"[red]{exc}[/]")
         raise typer.Exit(2) from None

@@ -184,6 +184,24 @@ def _all_paths(cfg: Mapping[str, Any], prefix: str = "") -> list[str]:
     return out
 
 
+def _apply_variants(spec: RecipeSpec, cfg: dict[str, Any]) -> bool:
+    """Merge ``variants: {KEY: {VALUE: {...}}}`` for each KEY's chosen VALUE.
+
+    A variant is a named group of settings chosen by one config key (e.g. ``reward_set:
+    seed|improved``), so it combines with any preset, unlike a second preset would.
+    """
+    merged = False
+    for key, choices in (spec.data.get("variants") or {}).items():
+        value = cfg.get(key)
+        if value is None:
+            continue
+        if str(value) not in (choices or {}):
+            raise ConfigError(f"{key}={value!r}: choose one of {', '.join(map(str, choices))}")
+        _deep_merge(cfg, choices[str(value)] or {})
+        merged = True
+    return merged
+
+
 def resolve_config(
     spec: RecipeSpec,
     *,
@@ -192,7 +210,8 @@ def resolve_config(
     dataset: str | None = None,
     model: str | None = None,
 ) -> dict[str, Any]:
-    """Defaults ← preset ← ``--set`` ← ``--dataset``/``--model``; records what was chosen."""
+    """Defaults ← preset ← variants ← ``--set`` ← ``--dataset``/``--model``; records what was
+    chosen."""
     cfg = copy.deepcopy(spec.config)
     presets = spec.presets
     chosen = preset or spec.data.get("default_preset")
@@ -202,10 +221,15 @@ def resolve_config(
                 f"recipe {spec.name}: no preset {chosen!r}; presets: {', '.join(presets) or 'none'}"
             )
         _deep_merge(cfg, presets[chosen])
+    sets = list(sets)
     applied: dict[str, Any] = {}
     for item in sets:
         key, value = parse_set(item)
         applied[apply_override(cfg, key, value)] = value
+    if _apply_variants(spec, cfg):  # a chosen variant's values, then the overrides again on top
+        for item in sets:
+            key, value = parse_set(item)
+            apply_override(cfg, key, value)
     if dataset is not None:
         cfg["dataset"] = dataset
     if model is not None:
@@ -213,3 +237,36 @@ def resolve_config(
     cfg["_recipe"] = {"name": spec.name, "preset": chosen, "overrides": applied}
     cfg["_recipe_dir"] = str(spec.dir)
     return cfg
+
+
+SEED_DIFF_FILE = "seed_diff.yaml"
+SEED_DIFF_FIELDS = ("what", "seed", "recipe", "why")
+
+
+def load_seed_diff(spec: RecipeSpec) -> list[dict[str, Any]]:
+    """The recipe's deliberate deviations from its seed document (``seed_diff.yaml``).
+
+    Each entry says what differs, the seed's value, the recipe's value and why; an entry
+    may name the recipe config ``key`` (dotted, list indices allowed) and ``value`` it
+    claims, optionally under a ``preset``, so a test can hold the table to recipe.yaml.
+    """
+    path = spec.dir / SEED_DIFF_FILE
+    if not path.is_file():
+        raise ConfigError(f"recipe {spec.name} has no {SEED_DIFF_FILE}")
+    data = load_yaml(path) or {}
+    rows = data.get("deviations") if isinstance(data, dict) else None
+    if not isinstance(rows, list):
+        raise ConfigError(f"{path}: expected 'deviations:' with a list of entries")
+    for i, row in enumerate(rows):
+        missing = [f for f in SEED_DIFF_FIELDS if not isinstance(row, dict) or row.get(f) is None]
+        if missing:
+            raise ConfigError(f"{path}: entry {i} lacks {', '.join(missing)}")
+    return [dict(r) for r in rows]
+
+
+def lookup(cfg: Any, dotted: str) -> Any:
+    """``cfg['a']['b'][1]`` for ``"a.b.1"``; KeyError/IndexError when a part is absent."""
+    node = cfg
+    for part in dotted.split("."):
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    return node

@@ -109,7 +109,7 @@ def parse_train_args(
     )
     if add_arguments is not None:
         add_arguments(parser)
-    args = parser.parse_args(argv)
+    args = parser.parse_intermixed_args(argv)  # a seed's files may follow its options
     spec = load_spec(recipe_dir)
     if args.config:
         path = Path(args.config)

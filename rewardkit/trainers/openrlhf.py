@@ -5,7 +5,7 @@ prompts, labels, **kwargs)`` (one sample per call, in a worker thread, in the
 current single-turn executor), where ``queries`` are the decoded prompt +
 response *with* special tokens and ``labels`` the dataset's label column. It
 expects ``{"rewards": tensor, "scores": tensor, "extra_logs": {name: tensor}}``
-(``scores`` in [0, 1] feed dynamic filtering). Two ways to use it:
+(see "Ranges" below). Two ways to use it:
 
 * point ``--remote_rm_url`` at this very file and choose the reward with the
   environment: ``REWARDKIT_OPENRLHF_REWARD="0.2*xml_format + exact_match"``
@@ -21,6 +21,25 @@ removed. A label that is a JSON object is merged in as several columns (OpenRLHF
 has one label field). Samples without a number (not applicable; by default
 timeouts and errors) get ``missing_score`` (0.0), and ``extra_logs`` carries one
 0/1 tensor per status (``rewardkit/ok`` ... ``rewardkit/error``).
+
+Ranges, as OpenRLHF's trainer uses the two tensors (checked against OpenRLHF's source,
+``compute_reward`` and the samples generator, 2026-08):
+
+* ``rewards`` feed the advantage. The trainer clamps them to ``--reward.clip_range``
+  (default ``(-10, 10)``) before adding the KL term; the adapter clips to the same
+  ``clip_range`` (default ``(-10.0, 10.0)``, ``None`` to keep raw values) so the numbers it
+  returns and logs are the ones trained on;
+* ``scores`` only feed dynamic filtering (``--algo.dynamic_filtering_enable``): a prompt's
+  samples are kept when ``lo < mean(scores) < hi`` for ``--algo.dynamic_filtering_range``,
+  default ``(0, 1)`` — so scores are expected in [0, 1], where 0 means wrong and 1 right, and
+  an all-wrong or all-right group is dropped. The adapter maps the reward's declared range
+  onto [0, 1] (``(value - low) / (high - low)``, clipped), so a ``0.2*xml_format +
+  exact_match`` (range 0..1.2) or a reward in ``[-0.25, 0.5]`` still filters as intended;
+  a reward without two finite bounds is clipped to [0, 1]. ``score_range=(low, high)``
+  overrides the bounds used. A reward already in [0, 1] gives ``scores == rewards``.
+
+With the file itself as ``--remote_rm_url``, ``REWARDKIT_OPENRLHF_CLIP`` sets ``clip_range``
+(``"-5,5"``, or ``"none"``).
 """
 
 from __future__ import annotations
@@ -37,11 +56,51 @@ from rewardkit.contract._policy import OutcomePolicy, Policy
 from rewardkit.trainers._lazy import LazyScorer
 from rewardkit.trainers.trl import RewardInput, resolve
 
-__all__ = ["DEFAULT_STRIP", "OpenRLHFReward", "make_reward_func", "reward_func"]
+__all__ = [
+    "DEFAULT_CLIP",
+    "DEFAULT_STRIP",
+    "OpenRLHFReward",
+    "make_reward_func",
+    "openrlhf_values",
+    "reward_func",
+]
 
 #: End-of-turn tokens removed from the end of a decoded query.
 DEFAULT_STRIP = ("<|im_end|>", "<|endoftext|>", "<|eot_id|>", "</s>", "<|end|>", "<eos>")
 _STATUSES = tuple(Status)
+#: OpenRLHF's default ``--reward.clip_range``.
+DEFAULT_CLIP = (-10.0, 10.0)
+
+
+def _finite(x: float | None) -> bool:
+    return x is not None and x == x and abs(x) != float("inf")
+
+
+def openrlhf_values(
+    values: Sequence[float],
+    reward_range: tuple[float | None, float | None],
+    *,
+    clip_range: tuple[float, float] | None = DEFAULT_CLIP,
+    score_range: tuple[float, float] | None = None,
+) -> tuple[list[float], list[float]]:
+    """``(rewards, scores)`` as OpenRLHF uses them (see the module docstring, "Ranges").
+
+    ``rewards``: ``values`` clipped to ``clip_range``. ``scores``: the unclipped values mapped
+    from ``score_range`` (default: the reward's declared range when both ends are finite) onto
+    [0, 1] and clipped there; without usable bounds, the values clipped to [0, 1].
+    """
+    if clip_range is not None and not clip_range[0] < clip_range[1]:
+        raise ValueError(f"clip_range must be (low, high) with low < high, got {clip_range}")
+    rewards = [
+        min(clip_range[1], max(clip_range[0], v)) if clip_range is not None else v for v in values
+    ]
+    low, high = score_range if score_range is not None else reward_range
+    if _finite(low) and _finite(high) and low is not None and high is not None and low < high:
+        span = high - low
+        scores = [min(1.0, max(0.0, (v - low) / span)) for v in values]
+    else:
+        scores = [min(1.0, max(0.0, v)) for v in values]
+    return rewards, scores
 
 
 class OpenRLHFReward(LazyScorer):
@@ -58,6 +117,8 @@ class OpenRLHFReward(LazyScorer):
         on_timeout: Policy = None,
         on_unparseable: Policy = "score",
         scorer: Mapping[str, Any] | None = None,
+        clip_range: tuple[float, float] | None = DEFAULT_CLIP,
+        score_range: tuple[float, float] | None = None,
     ) -> None:
         self.reward = resolve(reward)
         self.__name__ = "reward_func"
@@ -65,6 +126,11 @@ class OpenRLHFReward(LazyScorer):
         self.strip = tuple(strip)
         self.missing_score = float(missing_score)
         self.policy = OutcomePolicy(on_error, on_timeout, on_unparseable)
+        self.clip_range = (
+            None if clip_range is None else (float(clip_range[0]), float(clip_range[1]))
+        )
+        self.score_range = score_range
+        openrlhf_values([], self.reward.range, clip_range=self.clip_range)  # fail early
         self._init_scorer(scorer)
 
     def response(self, query: str, prompt: Any) -> str:
@@ -116,14 +182,21 @@ class OpenRLHFReward(LazyScorer):
         for o in outcomes:
             v = self.policy.value(o, self.reward.range)
             values.append(self.missing_score if v is None else float(v))
-        rewards = torch.tensor(values, dtype=torch.float32)
+        clipped, scores = openrlhf_values(
+            values, self.reward.range, clip_range=self.clip_range, score_range=self.score_range
+        )
+        rewards = torch.tensor(clipped, dtype=torch.float32)
         logs = {
             f"rewardkit/{s.value}": torch.tensor(
                 [1.0 if o.status is s else 0.0 for o in outcomes], dtype=torch.float32
             )
             for s in _STATUSES
         }
-        return {"rewards": rewards, "scores": rewards.clone(), "extra_logs": logs}
+        return {
+            "rewards": rewards,
+            "scores": torch.tensor(scores, dtype=torch.float32),
+            "extra_logs": logs,
+        }
 
 
 def make_reward_func(reward: RewardInput, **options: Any) -> OpenRLHFReward:
@@ -156,5 +229,18 @@ def reward_func(
                 spec,
                 label_column=os.environ.get("REWARDKIT_OPENRLHF_LABEL", "answer"),
                 scorer=scorer,
+                clip_range=_clip_from_env(os.environ.get("REWARDKIT_OPENRLHF_CLIP")),
             )
     return _default(queries, prompts, labels, **kwargs)
+
+
+def _clip_from_env(text: str | None) -> tuple[float, float] | None:
+    """``REWARDKIT_OPENRLHF_CLIP``: ``"low,high"``, ``"none"``, or unset (OpenRLHF's default)."""
+    if text is None or not text.strip():
+        return DEFAULT_CLIP
+    if text.strip().lower() == "none":
+        return None
+    parts = text.split(",")
+    if len(parts) != 2:
+        raise ValueError(f"REWARDKIT_OPENRLHF_CLIP={text!r}: expected 'low,high' or 'none'")
+    return float(parts[0]), float(parts[1])

@@ -174,13 +174,24 @@ def test_axolotl_files_match_recipe_and_transforms_work(tmp_path: Path) -> None:
     from rewardkit.recipes.code_axolotl_vllm import train
 
     assert train.main(["--write-configs", str(tmp_path)]) == 0
-    for name in ("axolotl_1gpu.yaml", "axolotl_2gpu.yaml", "axolotl_ngpu.yaml"):
+    names = {p.name for p in tmp_path.iterdir()}
+    assert names == {
+        "single_gpu_config.yaml",
+        "custom_dataset_config.yaml",
+        "multi_gpu_config.yaml",
+        "config_gpu0.yaml",
+        "config_gpu1.yaml",
+    }
+    for name in names:
         assert yaml.safe_load((tmp_path / name).read_text()) == yaml.safe_load(
             (folder / name).read_text()
         ), f"{name} is stale: run train.py --write-configs {folder}"
     spec = rt.load_spec(folder)
+    # the seed's layout: vLLM on the first GPUs, training on the rest
     assert train.gpu_split(rt.resolve_config(spec, preset="2gpu")) == ([0], [1])
-    assert train.gpu_split(rt.resolve_config(spec, preset="8gpu")) == ([6, 7], list(range(6)))
+    assert train.gpu_split(rt.resolve_config(spec, preset="3gpu")) == ([0], [1, 2])
+    assert train.gpu_split(rt.resolve_config(spec, preset="8gpu")) == ([0, 1], list(range(2, 8)))
+    assert train.gpu_split(rt.resolve_config(spec, preset="4gpu-2servers")) == ([0, 1], [2, 3])
     mod_spec = importlib.util.spec_from_file_location(
         "rk_code_axolotl", folder / "rk_code_axolotl.py"
     )
