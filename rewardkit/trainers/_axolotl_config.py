@@ -119,9 +119,10 @@ def write_axolotl_config(
     Layouts (anchors-trainers §3.4):
 
     * 1 GPU: vLLM colocated with the trainer (``vllm_mode: colocate``);
-    * 2 GPUs: ``axolotl vllm-serve`` on GPU 1, ``axolotl train`` on GPU 0;
-    * N GPUs: vLLM on the last ``vllm_gpus`` GPUs (tensor parallel; default
-      ``max(1, N // 4)``), ``axolotl train --num-processes`` on the others.
+    * 2 GPUs: ``axolotl vllm-serve`` on GPU 0, ``axolotl train`` on GPU 1;
+    * N GPUs: vLLM on the first ``vllm_gpus`` GPUs (tensor parallel; default
+      ``max(1, N // 4)``), ``axolotl train --num-processes`` on the others — the
+      layout of the Axolotl code-training seed (vLLM first, trainers after).
 
     ``use_vllm=False`` generates with the trainer itself (any GPU count; slow but
     needs no vLLM). Plain registered names become
@@ -239,8 +240,9 @@ def write_axolotl_config(
 
     name = path.name
     if server:
-        serve = _gpu_list(range(n_train, gpus))
-        train = _gpu_list(range(n_train))
+        # the seed's layout: vLLM on the first GPUs, training on the rest
+        serve = _gpu_list(range(n_vllm))
+        train = _gpu_list(range(n_vllm, gpus))
         procs = f" --num-processes {n_train}" if n_train > 1 else ""
         commands = [
             f"CUDA_VISIBLE_DEVICES={serve} axolotl vllm-serve {name}",

@@ -191,15 +191,15 @@ def test_prompt_transform_plain_and_system() -> None:
         (
             2,
             [
-                "CUDA_VISIBLE_DEVICES=1 axolotl vllm-serve grpo.yaml",
-                "CUDA_VISIBLE_DEVICES=0 axolotl train grpo.yaml",
+                "CUDA_VISIBLE_DEVICES=0 axolotl vllm-serve grpo.yaml",
+                "CUDA_VISIBLE_DEVICES=1 axolotl train grpo.yaml",
             ],
         ),
         (
             8,
             [
-                "CUDA_VISIBLE_DEVICES=6,7 axolotl vllm-serve grpo.yaml",
-                "CUDA_VISIBLE_DEVICES=0,1,2,3,4,5 axolotl train grpo.yaml --num-processes 6",
+                "CUDA_VISIBLE_DEVICES=0,1 axolotl vllm-serve grpo.yaml",
+                "CUDA_VISIBLE_DEVICES=2,3,4,5,6,7 axolotl train grpo.yaml --num-processes 6",
             ],
         ),
     ],
@@ -285,7 +285,7 @@ def test_cli_command(tmp_path: Path) -> None:
         ],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert "CUDA_VISIBLE_DEVICES=1 axolotl vllm-serve g.yaml" in result.output
+    assert "CUDA_VISIBLE_DEVICES=0 axolotl vllm-serve g.yaml" in result.output
     cfg = yaml.safe_load(out.read_text())
     assert cfg["trl"]["reward_weights"] == [0.2, 1.0]
     assert (tmp_path / "rk_grpo.py").exists()
