@@ -17,11 +17,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ._answers import boxed_spans
+
 __all__ = [
     "Candidate",
     "answer_candidates",
     "clean_answer",
     "final_marker_after_boxes",
+    "gold_box_run",
     "halve_backslashes",
     "math_spans",
     "maybe_decimal_comma",
@@ -156,6 +159,9 @@ def _in_latex(sentence: str, n: re.Match[str]) -> bool:
     ``$``, a matrix cell next to ``&`` or ``\\\\``): part of that math, not an answer."""
     opened = sum(1 for d in _MATH_DOLLAR_RE.finditer(sentence) if d.start() < n.start())
     if opened % 2 == 1:
+        return True
+    head = sentence[: n.start()]
+    if head.count("\\(") > head.count("\\)"):  # "\( \n 9 \n \)": malformed inline math
         return True
     near = sentence[max(0, n.start() - 3) : n.end() + 3]
     return "&" in near or "\\\\" in near
@@ -349,3 +355,28 @@ def ratio_as_tuple(text: str) -> str | None:
         m = _RATIO_SIDE_RE.match(side) if ":" in side else None
         sides.append(f"({m.group(1)}, {m.group(2)})" if m else side)
     return "=".join(sides)
+
+
+# What may sit between two boxes of one answer: no word at all, or "and"/"or"/a comma,
+# optionally after one word ("\\boxed{1} papers and \\boxed{2} bins"); spacing, math
+# delimiters and ``$`` are dropped first.
+_BOX_GAP_RE = re.compile(r"^(?:[^A-Za-z]*|(?:[A-Za-z]{1,20}\s*)?(?:,?\s*(?:and|or)|[,;]))$", re.I)
+_GAP_NOISE_RE = re.compile(r"\$|\\q?quad|\\[,;: ()\[\]]|\\(?:text|mbox)\{\s*(and|or|,)\s*\}|[.\s]+")
+
+
+def gold_box_run(text: str) -> list[str]:
+    """The boxes of a gold solution that state its answer: the last run of boxes joined only
+    by commas or "and"/"or". Earlier boxes separated from it by words were working steps
+    ("\\boxed{1} no no \\boxed{2}" answers 2; "\\boxed{2} and \\boxed{3}" answers both)."""
+    spans = boxed_spans(text)
+    if not spans:
+        return []
+    run = [spans[-1]]
+    for prev in reversed(spans[:-1]):
+        gap = _GAP_NOISE_RE.sub(
+            lambda m: f" {m.group(1)} " if m.group(1) else " ", text[prev[2] : run[0][1]]
+        )
+        if not _BOX_GAP_RE.match(gap.strip()):
+            break
+        run.insert(0, prev)
+    return [body for body, _, _ in run]

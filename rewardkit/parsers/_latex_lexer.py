@@ -14,7 +14,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["MAX_ANSWER_CHARS", "MAX_TOKENS", "LexError", "Token", "tokenize"]
+__all__ = [
+    "MAX_ANSWER_CHARS",
+    "MAX_TOKENS",
+    "LexError",
+    "Token",
+    "known_commands",
+    "tokenize",
+    "unescape_commands",
+]
 
 #: Longer answers are refused: real final answers are short.
 MAX_ANSWER_CHARS = 1_000
@@ -103,6 +111,7 @@ _OP_CMDS = {
     "in": "in",
     "%": "%",
 }
+_BIG_OPS = frozenset({"sum", "prod"})
 _CONST_CMDS = {"pi": "pi", "infty": "oo", "infinity": "oo", "varpi": "pi"}
 _ELLIPSIS = frozenset({"dots", "ldots", "cdots", "vdots", "ddots"})
 _PLAIN_WORDS = {
@@ -152,9 +161,29 @@ _UNIT_END_RE = re.compile(r"\s*(?:\^\s*\{?\s*[23]\s*\}?)?\s*[.]?\s*$")
 _CMD_RE = re.compile(r"\\([A-Za-z]+|.)")
 
 
+# A LaTeX command whose backslash and first letter were read as a string escape by a
+# JSON or Python literal ("\\frac" became form feed + "rac", "\\text" a tab + "ext").
+_ESCAPED = {"\a": "a", "\b": "b", "\v": "v", "\f": "f", "\t": "t", "\r": "r"}
+_ESCAPED_RE = re.compile(r"\\?([\a\b\v\f\t\r])([A-Za-z]{1,20})")
+
+
+def unescape_commands(text: str) -> str:
+    """Form feed + ``rac`` back to ``\\frac`` (and tab + ``imes``, backspace + ``inom``, ...),
+    only where the restored name is a command the lexer knows: a tab before prose stays."""
+    if not any(c in text for c in _ESCAPED):
+        return text
+
+    def fix(m: re.Match[str]) -> str:
+        name = _ESCAPED[m.group(1)] + m.group(2)
+        return "\\" + name if name in known_commands() else m.group(0)
+
+    return _ESCAPED_RE.sub(fix, text)
+
+
 def _prepare(text: str) -> str:
     if len(text) > MAX_ANSWER_CHARS:
         raise LexError(f"answer longer than {MAX_ANSWER_CHARS} characters")
+    text = unescape_commands(text)
     for k, v in _UNICODE.items():
         if k in text:
             text = text.replace(k, v)
@@ -183,8 +212,11 @@ def _braced(text: str, i: int) -> tuple[str, int]:
     raise LexError("unbalanced braces")
 
 
-def tokenize(text: str) -> list[Token]:
+def tokenize(text: str, *, lenient: bool = False) -> list[Token]:
     """Split an answer into tokens (raises :class:`LexError` on anything unsupported).
+
+    ``lenient`` reads an unknown command (``\\zzz``) as a variable of that name: for a
+    gold answer, which is trusted, rather than a completion.
 
     Example:
         >>> [t.text for t in tokenize(r"\\dfrac{1}{2}\\pi")][:-1]  # the last token is END
@@ -287,6 +319,9 @@ def tokenize(text: str) -> list[Token]:
             if name in ("frac", "dfrac", "tfrac", "cfrac"):
                 out.append(Token(CMD, "frac"))
                 continue
+            if name in _BIG_OPS:
+                out.append(Token(CMD, name))
+                continue
             if name in ("sqrt", "begin", "end", "binom", "dbinom", "tbinom", "boxed", "fbox"):
                 out.append(Token(CMD, name.lstrip("dt") if "binom" in name else name))
                 continue
@@ -304,6 +339,11 @@ def tokenize(text: str) -> list[Token]:
                 continue
             if name in _ELLIPSIS:
                 out.append(Token(WORD, "..."))
+                continue
+            if lenient and name.isalpha() and not s[i : i + 40].lstrip().startswith("{"):
+                # an undefined macro without arguments, in a gold: an opaque name (one
+                # with an argument, \\hat{x}, transforms it in a way nobody can check)
+                out.append(Token(ID, name))
                 continue
             raise LexError(f"unsupported command \\{name}")
         if ch == "." and s.startswith("...", i):
@@ -331,3 +371,27 @@ def tokenize(text: str) -> list[Token]:
         raise LexError(f"more than {MAX_TOKENS} tokens")
     out.append(Token(END, ""))
     return out
+
+
+_OTHER_CMDS = frozenset(
+    "frac dfrac tfrac cfrac sqrt begin end binom dbinom tbinom boxed fbox lbrace rbrace "
+    "langle rangle vert lvert rvert mid".split()
+)
+
+
+def known_commands() -> frozenset[str]:
+    """Every command name the lexer reads (without the backslash)."""
+    return _KNOWN
+
+
+_KNOWN = (
+    FUNCTIONS
+    | _GREEK
+    | _SKIP_CMDS
+    | _TEXT_CMDS
+    | frozenset(_OP_CMDS)
+    | frozenset(_CONST_CMDS)
+    | _ELLIPSIS
+    | _OTHER_CMDS
+    | _BIG_OPS
+)

@@ -38,7 +38,7 @@ from ._mathparse import (
 )
 from ._numbers import numbers_equal
 
-__all__ = ["math_equivalent", "parse_answer"]
+__all__ = ["math_equivalent", "parse_answer", "parse_gold_lenient"]
 
 MAX_ITEMS = 50
 #: A value written as a decimal matches when it is right to six decimal places
@@ -52,6 +52,13 @@ def parse_answer(text: str) -> MathValue | None:
     """:func:`~rewardkit.parsers._mathparse.parse_math`, cached: gold answers repeat across a
     GRPO group, and values are immutable."""
     return parse_math(text)
+
+
+@functools.lru_cache(maxsize=1024)
+def parse_gold_lenient(text: str) -> MathValue | None:
+    """A gold answer with an undefined macro (``1 = \\zzz = x = 0``), the macro read as a
+    variable; a last resort for golds only (completions get no such benefit)."""
+    return parse_math(text, lenient=True)
 
 
 def math_equivalent(
@@ -98,6 +105,11 @@ class _Cmp:
             q = _as_interval(_in_rhs(p if gh is not None else g))
             if q is not None:
                 return self.interval(gh, q) if gh is not None else self.interval(q, ph)  # type: ignore[arg-type]
+        # "1 \le |z| \le 2" states [-2, -1] \cup [1, 2]; "|x| < 3" states (-3, 3)
+        ga, pa = _abs_set(g), _abs_set(p)
+        if ga is not None or pa is not None:
+            gs, ps = ga or _as_parts(_in_rhs(g)), pa or _as_parts(_in_rhs(p))
+            return gs is not None and ps is not None and self.parts(gs, ps)
         # "0 < x < 1" states the interval (0, 1); "x \in [a, b]" states [a, b]
         gi, pi = _chain_interval(g), _chain_interval(p)
         if gi is not None or pi is not None:
@@ -217,6 +229,8 @@ class _Cmp:
             # gold "k = 1", answer "1": when the gold's left side is a bare variable, or
             # names a constant value ("f(x) = 1", "(p, q) = (3, 2)", "\frac{NO}{BO} = c")
             named = g_lhs_sym or (_label_like(g_lhs) and _constant(g.sides[-1]))
+            # a chain "a = b = c" of equal values answers its last side, as "x = 2 + 3 = 5"
+            named = named or (len(g.sides) > 2 and _constant(g.sides[-1]))
             return g_eq and len(g.sides) >= 2 and named and self.eq(g.sides[-1], p)
         p_eq = all(op in ("=", "in") for op in p.ops)
         if g_eq and p_eq:
@@ -267,6 +281,12 @@ class _Cmp:
             and self.scalar(g.hi, p.hi)
         )
 
+    def parts(self, g: tuple[IntervalValue, ...], p: tuple[IntervalValue, ...]) -> bool:
+        if len(g) != len(p):
+            return False
+        gs, ps = sorted(g, key=_left_key), sorted(p, key=_left_key)
+        return all(self.interval(a, b) for a, b in zip(gs, ps, strict=True))
+
     def union(self, g: UnionValue, p: UnionValue) -> bool:
         if len(g.parts) != len(p.parts):
             return False
@@ -307,6 +327,10 @@ def _readings(v: MathValue) -> list[tuple[Any, bool]]:
 
 
 def _evalc(x: Any, subs: dict[Any, Any] | None = None) -> complex | None:
+    """``x`` (at ``subs``) as a complex number, or ``None``. An unevaluated sum or product
+    (symbolic limits) is never evaluated: its numeric summation is unbounded."""
+    if getattr(x, "has", None) is not None and _has_big_op(x):
+        return None
     try:
         val = x.evalf(30, subs=subs) if subs else x.evalf(30)
         c = complex(val)
@@ -508,3 +532,59 @@ def _left_key(v: MathValue) -> float:
     if isinstance(v, Alternatives):
         return math.inf
     return math.inf
+
+
+_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
+
+
+def _abs_set(v: MathValue) -> tuple[IntervalValue, ...] | None:
+    """``|x| < c``, ``|x| \\ge c`` and ``a \\le |x| \\le b`` (``x`` a variable, ``a``, ``b``,
+    ``c`` constants) as the intervals whose union they state, else ``None``."""
+    import sympy as sp
+
+    if not isinstance(v, RelationValue) or not 2 <= len(v.sides) <= 3:
+        return None
+    exprs = [_scalar_expr(x) for x in v.sides]
+    if any(e is None for e in exprs) or any(op not in _FLIP for op in v.ops):
+        return None
+    ops = list(v.ops)
+    if len(exprs) == 2 and isinstance(exprs[1], sp.Abs):  # "3 > |x|" is "|x| < 3"
+        exprs, ops = exprs[::-1], [_FLIP[ops[0]]]
+    if len(exprs) == 3 and ops[0] in (">", ">="):  # "2 \ge |x| \ge 1" is "1 \le |x| \le 2"
+        exprs, ops = exprs[::-1], [_FLIP[ops[1]], _FLIP[ops[0]]]
+    mid = exprs[0] if len(exprs) == 2 else exprs[1]
+    if not (isinstance(mid, sp.Abs) and isinstance(mid.args[0], sp.Symbol)):
+        return None
+    bounds = [e for e in exprs if e is not mid]
+    vals = [_evalc(b) for b in bounds]
+    if any(c is None or abs(c.imag) > 1e-12 or c.real < 0 for c in vals):
+        return None
+    if len(exprs) == 2:
+        c, op = bounds[0], ops[0]
+        if op in ("<", "<="):
+            return (IntervalValue(-c, c, op == "<", op == "<"),)
+        return (
+            IntervalValue(-sp.oo, -c, True, op == ">"),
+            IntervalValue(c, sp.oo, op == ">", True),
+        )
+    if ops[0] not in ("<", "<=") or ops[1] not in ("<", "<="):
+        return None
+    (lo, hi), (lo_open, hi_open) = bounds, (ops[0] == "<", ops[1] == "<")
+    if vals[0] is not None and vals[0].real == 0 and not lo_open:
+        return (IntervalValue(-hi, hi, hi_open, hi_open),)
+    return (IntervalValue(-hi, -lo, hi_open, lo_open), IntervalValue(lo, hi, lo_open, hi_open))
+
+
+def _as_parts(v: MathValue) -> tuple[IntervalValue, ...] | None:
+    """An interval, or a union of intervals, as its parts."""
+    if isinstance(v, UnionValue):
+        parts = [_as_interval(p) for p in v.parts]
+        return None if any(p is None for p in parts) else tuple(p for p in parts if p)
+    one = _as_interval(v)
+    return (one,) if one is not None else None
+
+
+def _has_big_op(x: Any) -> bool:
+    import sympy as sp
+
+    return bool(x.has(sp.Sum, sp.Product))

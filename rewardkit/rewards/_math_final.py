@@ -166,7 +166,11 @@ def parse_gold(text: str, parse: Callable[[str], MathValue | None]) -> MathValue
             return again
     spans = math_spans(text)
     if spans and value is None:
-        return parse(spans[-1][0])
+        value = parse(spans[-1][0])
+    if value is None:
+        from ..parsers._mathequal import parse_gold_lenient
+
+        value = parse_gold_lenient(clean_answer(text))
     return value
 
 

@@ -66,9 +66,11 @@ from ..parsers._answers import (
 from ..parsers._extract import (
     clean_answer,
     final_marker_after_boxes,
+    gold_box_run,
     maybe_decimal_comma,
     ratio_as_tuple,
 )
+from ..parsers._latex_lexer import unescape_commands
 from ..parsers._mathparse import MathValue, NumberValue, RelationValue, ScalarValue
 from ..parsers._numbers import (
     ParsedNumber,
@@ -134,13 +136,13 @@ def _gold_text(answer: Any) -> str | None:
         return None
     if isinstance(answer, int | float):
         return repr(answer) if isinstance(answer, float) else str(answer)
-    text = str(answer).strip()
+    text = unescape_commands(str(answer)).strip()
     if not text:
         return None
     if "####" in text:
         return extract_gsm8k(text)
-    if "\\boxed" in text or "\\fbox" in text:  # several boxes: the answer is their list
-        boxes = list(dict.fromkeys(b for b in extract_boxed_all(text) if b))
+    if "\\boxed" in text or "\\fbox" in text:  # several boxes: the last run is the answer
+        boxes = list(dict.fromkeys(b for b in gold_box_run(text) if b))
         return ", ".join(boxes) if boxes else None
     return text if len(text) <= MAX_GOLD_CHARS else None
 
@@ -284,7 +286,7 @@ def math_equal(
         return Outcome.not_applicable(
             f"gold answer {_short(gold_text)!r} is not parseable", extracted=None, source="none"
         )
-    text = c.answer_text
+    text = unescape_commands(c.answer_text)
     if _is_echo(text, prompt):
         return Outcome.unparseable(
             "the completion echoes the prompt", extracted=None, source="echo"
