@@ -101,7 +101,11 @@ def extract_gsm8k(text: str) -> str | None:
 # line with two markers ("answer is 1, no, the answer is 2") yields 2.
 # ``\s*(?::\s*)?`` rather than ``\s*:?\s*``: two adjacent ``\s*`` can split a long
 # whitespace run in quadratically many ways before failing.
-_ANSWER_MARK_RE = re.compile(r"(?:final answer|the answer|answer)\s*(?:is|:|=)", re.IGNORECASE)
+_ANSWER_MARK_RE = re.compile(
+    r"(?:final answer|the answer|answer)\s*(?:is|:|=)|r[ée]ponse(?: finale)?\s*(?:est|:)"
+    r"|答案\s*(?:是|为|[:：])",
+    re.IGNORECASE,
+)
 _ANSWER_REST_RE = re.compile(r"\s*(?::\s*)?([^\n]{1,200})")
 
 

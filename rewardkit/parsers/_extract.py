@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 
 from ._answers import boxed_spans
+from ._numwords import words_to_number
 
 __all__ = [
     "Candidate",
@@ -115,7 +116,10 @@ _ASIDE_RE = re.compile(
     re.I,
 )
 _JOIN_RE = re.compile(r"^(?:,|,?\s*(?:and|or))?\s*$", re.I)
-_IS_MARK_RE = re.compile(r"(?:\bis|\bare|\bequals|\bgives|\best|=|:)\s+", re.I)
+_IS_MARK_RE = re.compile(r"(?:\bis|\bare|\bequals|\bgives|\best|=|:)\s+|[是为：]\s*", re.I)
+# Prose after an answer that is not math: Chinese/Japanese text and punctuation ("吨。"), or a
+# currency sign written after the number ("2,74 $ a").
+_PROSE_TAIL_RE = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]|(?<=\d)\s+\$(?=\s|\Z)")
 
 
 def _after_last_is(sentence: str) -> tuple[str, int] | None:
@@ -125,14 +129,18 @@ def _after_last_is(sentence: str) -> tuple[str, int] | None:
         last = m
     if last is None or sentence.startswith("not", last.end()):
         return None
-    rest = sentence[last.end() : last.end() + 200].rstrip().rstrip(".;!").rstrip()
+    rest = sentence[last.end() : last.end() + 200]
+    tail = _PROSE_TAIL_RE.search(rest)
+    if tail is not None and tail.start() > 0:
+        rest = rest[: tail.start()]
+    rest = rest.rstrip().rstrip(".;!").rstrip()
     return (rest, last.end()) if rest else None
 
 
 _NUMBER_RE = re.compile(
     r"(?<![A-Za-z_])(?:-?\d{1,12}/\d{1,12}(?!\d|[.,]\d)|-?\d[\d,]*(?:\.\d+)?%?|-?\.\d+)"
 )
-_SENTENCE_END_RE = re.compile(r"[.!?](?:\s+|\Z)(?=\S)|\n\s*\n")
+_SENTENCE_END_RE = re.compile(r"[.!?](?:\s+|\Z)(?=\S)|[。！？]\s*(?=\S)|\n\s*\n")
 
 
 def sentences(text: str, *, last: int = 3) -> list[tuple[str, int]]:
@@ -275,6 +283,8 @@ def typeset_clean(text: str) -> str:
 def clean_answer(text: str) -> str:
     """Cosmetic LaTeX removed before parsing: doubled backslashes, thin-space ``\\!``
     (``11,\\! 111``), and an approximation tail (``x = \\frac{1}{3} \\approx 0.33``)."""
+    if words_to_number(text) is not None:  # "one hundred and five" is one number
+        return text
     text = _LIST_AND_RE.sub(", ", typeset_clean(text))
     m = _APPROX_RE.search(text)
     if m is not None and _DIGIT_RE.search(text[: m.start()]):  # "x \approx 11" keeps 11

@@ -142,6 +142,10 @@ _UNICODE = {
     "²": "^2",
     "³": "^3",
     "∈": "\\in ",
+    "⌊": "\\lfloor ",
+    "⌋": "\\rfloor ",
+    "⌈": "\\lceil ",
+    "⌉": "\\rceil ",
 }
 _NUM_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?![\d])(?:\.\d+)?|\d+(?:\.\d*)?|\.\d+")
 _PLAIN_NUM_RE = re.compile(r"\d+(?:\.\d*)?")
@@ -159,6 +163,7 @@ _LETTERS_RE = re.compile(r"[A-Za-z]+")
 _SHORT_UNITS = frozenset("cm mm km m kg g mg s ms h hr ft yd mi lb oz ml l".split())
 _UNIT_END_RE = re.compile(r"\s*(?:\^\s*\{?\s*[23]\s*\}?)?\s*[.]?\s*$")
 _CMD_RE = re.compile(r"\\([A-Za-z]+|.)")
+_SUP_UNIT_RE = re.compile(r"(?<=\d)\s*(?:cm|mm|km|m|ft|in|yd|mi)[²³](?![A-Za-z])")
 
 
 # A LaTeX command whose backslash and first letter were read as a string escape by a
@@ -184,6 +189,8 @@ def _prepare(text: str) -> str:
     if len(text) > MAX_ANSWER_CHARS:
         raise LexError(f"answer longer than {MAX_ANSWER_CHARS} characters")
     text = unescape_commands(text)
+    if "²" in text or "³" in text:  # "1,000.99m²": a unit glued to a number, not m squared
+        text = _SUP_UNIT_RE.sub("", text)
     for k, v in _UNICODE.items():
         if k in text:
             text = text.replace(k, v)
@@ -291,6 +298,12 @@ def tokenize(text: str, *, lenient: bool = False) -> list[Token]:
             if name in ("|", "vert", "lvert", "rvert", "mid"):
                 out.append(Token(OP, "|"))
                 continue
+            if name in ("lfloor", "lceil"):
+                out.append(Token(OPEN, name))
+                continue
+            if name in ("rfloor", "rceil"):
+                out.append(Token(CLOSE, name))
+                continue
             if name == "lbrace":
                 out.append(Token(OPEN, "\\{"))
                 continue
@@ -375,7 +388,7 @@ def tokenize(text: str, *, lenient: bool = False) -> list[Token]:
 
 _OTHER_CMDS = frozenset(
     "frac dfrac tfrac cfrac sqrt begin end binom dbinom tbinom boxed fbox lbrace rbrace "
-    "langle rangle vert lvert rvert mid".split()
+    "langle rangle vert lvert rvert mid lfloor rfloor lceil rceil".split()
 )
 
 

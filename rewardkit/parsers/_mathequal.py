@@ -555,7 +555,7 @@ def _abs_set(v: MathValue) -> tuple[IntervalValue, ...] | None:
     mid = exprs[0] if len(exprs) == 2 else exprs[1]
     if not (isinstance(mid, sp.Abs) and isinstance(mid.args[0], sp.Symbol)):
         return None
-    bounds = [e for e in exprs if e is not mid]
+    bounds: list[Any] = [e for e in exprs if e is not mid]
     vals = [_evalc(b) for b in bounds]
     if any(c is None or abs(c.imag) > 1e-12 or c.real < 0 for c in vals):
         return None

@@ -43,6 +43,7 @@ from ._latex_lexer import (
 )
 from ._matrixops import matrix_arith
 from ._numbers import ParsedNumber, parse_number_ex
+from ._numwords import words_to_number
 
 __all__ = [
     "MAX_DEPTH",
@@ -176,12 +177,13 @@ class _Parser:
     :data:`MathValue` (tuples, sets, relations, ...) or a raw sympy expression (a scalar
     still being built); :func:`_wrap` turns the final result into a :data:`MathValue`."""
 
-    __slots__ = ("depth", "pos", "sp", "toks")
+    __slots__ = ("bound", "depth", "pos", "sp", "toks")
 
     def __init__(self, toks: list[Token]) -> None:
         self.toks = toks
         self.pos = 0
         self.depth = 0
+        self.bound: set[str] = set()  # index names of the sums being parsed
         self.sp = _sympy()
 
     # -- token helpers --
@@ -292,7 +294,7 @@ class _Parser:
         if t.kind == CMD:
             return t.text in ("frac", "sqrt", "binom", "boxed", "begin", "sum", "prod")
         if t.kind == OPEN:
-            return t.text in ("(", "{")
+            return t.text in ("(", "{", "lfloor", "lceil")
         return False
 
     def factor(self) -> Any:
@@ -370,6 +372,8 @@ class _Parser:
                 name += "_" + self.subscript_text()
             if name == "e":
                 return sp.E
+            if name == "i" and "i" not in self.bound:  # 3 + 4i, e^{i\pi}; not a sum's index
+                return sp.I
             return sp.Symbol(name)
         if k == CONST:
             return sp.pi if x == "pi" else sp.oo
@@ -445,6 +449,10 @@ class _Parser:
                 inner = self.seq(stop=(CLOSE,))
                 self.expect(CLOSE, "}")
                 return inner
+            if opener in ("lfloor", "lceil"):
+                inner = self.scalar(self.sum())
+                self.expect(CLOSE, "r" + opener[1:])
+                return self.sp.floor(inner) if opener == "lfloor" else self.sp.ceiling(inner)
             if opener == "\\{":
                 if self.at(CLOSE, "\\}"):
                     self.take()
@@ -554,7 +562,11 @@ class _Parser:
         if index is None or hi is None:
             raise MathParseError(f"\\{name} without its index range")
         self.enter()
+        fresh = index.name not in self.bound
+        self.bound.add(index.name)
         body = self.scalar(self.term())
+        if fresh:
+            self.bound.discard(index.name)
         self.depth -= 1
         if lo.is_Integer and hi.is_Integer and 0 <= int(hi) - int(lo) < MAX_BIG_OP_TERMS:
             terms = [body.subs(index, k) for k in range(int(lo), int(hi) + 1)]
@@ -878,6 +890,9 @@ def _parse(text: str, lenient: bool = False) -> MathValue | None:
     num = parse_number_ex(s, units=False)
     if num is not None:
         return NumberValue(num)
+    spelled = words_to_number(s) if s[:1].isalpha() else None
+    if spelled is not None:  # "forty-two"
+        return NumberValue(ParsedNumber(Fraction(spelled)))
     toks = _strip_tokens(tokenize(s, lenient=lenient))
     if len(toks) == 1:
         return None

@@ -71,6 +71,7 @@ from ..parsers._extract import (
     ratio_as_tuple,
 )
 from ..parsers._latex_lexer import unescape_commands
+from ..parsers._letters import find_letter, gold_letter
 from ..parsers._mathparse import MathValue, NumberValue, RelationValue, ScalarValue
 from ..parsers._numbers import (
     ParsedNumber,
@@ -78,6 +79,7 @@ from ..parsers._numbers import (
     numbers_equal,
     parse_number_ex,
 )
+from ..parsers._numwords import words_to_number
 from ..parsers._xml import count_blocks, extract_tag
 from ._math_final import (
     COMBINING_NEG_RE,
@@ -192,7 +194,8 @@ def _spam(c: Completion) -> str | None:
 _NEGATION_RE = NEGATION_RE
 # A negation right before a bare number: "is not 96", "isn't equal to 96", "\\neq 96".
 _NEG_BEFORE_RE = re.compile(
-    r"(?:\bnot|n['\u2019]t|\u2260|!=|\\(?:neq|ne|not)(?![A-Za-z]))(?:\s+[A-Za-z]+){0,2}[\s$=:]*\Z",
+    r"(?:\bnot|n['\u2019]t|\bpas|不是|\u2260|!=|\\(?:neq|ne|not)(?![A-Za-z]))"
+    r"(?:\s+[A-Za-z]+){0,2}[\s$=:]*\Z",
     re.I,
 )
 _DIGIT_RE = re.compile(r"\d")
@@ -281,8 +284,9 @@ def math_equal(
     gold_text = _gold_text(answer)
     if gold_text is None:
         return Outcome.not_applicable("no gold answer", extracted=None, source="none")
-    gold = parse_gold(gold_text, parse_answer)
-    if gold is None:
+    letter = gold_letter(gold_text)
+    gold = parse_gold(gold_text, parse_answer) if letter is None else None
+    if gold is None and letter is None:
         return Outcome.not_applicable(
             f"gold answer {_short(gold_text)!r} is not parseable", extracted=None, source="none"
         )
@@ -294,6 +298,14 @@ def math_equal(
     spam = _spam(c)
     if spam is not None:
         return Outcome.unparseable(spam, extracted=None, source="spam")
+    if letter is not None:  # a multiple-choice gold: read the option the text chooses
+        chosen, how = find_letter(text, letter)
+        if chosen is None:
+            return Outcome.unparseable(how, extracted=None, source="letter")
+        ok = chosen == letter
+        why = _verdict(ok, chosen, letter) + f" (extracted from: {how})"
+        return Outcome.ok(float(ok), why, extracted=chosen, source="letter")
+    assert gold is not None
     check_negation = _NEGATION_RE.search(gold_text) is None
 
     gold_alt = maybe_decimal_comma(gold_text)
@@ -551,6 +563,8 @@ def _gold_number(gold_text: str) -> ParsedNumber | MathValue | None:
     gold = parse_number_ex(gold_text)
     if gold is not None:
         return gold
+    if words_to_number(gold_text) is not None:
+        return None  # a gold in words ("four") is prose to number_match: NOT_APPLICABLE
     if len(gold_text) <= 40 and not has_math_beyond_number(gold_text):
         last = extract_last_number(gold_text)
         at = gold_text.rfind(last) if last is not None else -1

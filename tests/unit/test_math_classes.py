@@ -145,3 +145,106 @@ def test_gold_with_undefined_macro_and_chain() -> None:
     out = math_equal.score({"completion": "4", "answer": r"\unknowncommand{4}"})
     assert out.status is Status.NOT_APPLICABLE
     assert number_match.score({"completion": "0", "answer": r"\zzz"}).score is None
+
+
+# -- multiple-choice letters ----------------------------------------------------------------
+
+LETTERS = [
+    ("D", "The answer is for sure D, it can't be A or B", 1.0),
+    ("D", "D. it can't be A or B", 1.0),
+    ("B", "It's not A because the units are wrong, therefore I think it's B", 1.0),
+    ("C", "Comparing all four options, the correct answer is (C).", 1.0),
+    ("C", r"So we pick \boxed{C}.", 1.0),
+    ("(B)", "B", 1.0),
+    ("C", "réponse est C non A", 1.0),
+    ("B", "B。不是 A", 1.0),
+    ("C", "the answer is\n(C) Cecile", 1.0),
+    ("D", "The answer is C, since D makes no sense.", 0.0),
+    ("Alina and the answer is\n(C) Cecile", "C", 1.0),
+]
+
+
+@pytest.mark.parametrize(("gold", "completion", "label"), LETTERS)
+def test_multiple_choice_letters(gold: str, completion: str, label: float) -> None:
+    assert _score(completion, gold) == label
+
+
+LETTER_ATTACKS = [
+    "A or B",
+    "The answer is A or B.",
+    "The answer is C, or maybe D.",
+    "A B C D E",
+    "A, B, C, D",
+    "A? B? C? D?",
+    "not D",
+    "The answer is not D.",
+    "It cannot be A, B, C or D.",
+    r"\boxed{C} \boxed{D}",
+    "<think>The answer is D.</think> I don't know.",
+    "The answer is (C/D).",
+]
+
+
+@pytest.mark.parametrize("completion", LETTER_ATTACKS)
+@pytest.mark.parametrize("gold", ["C", "D"])
+def test_letter_attacks_never_pass(completion: str, gold: str) -> None:
+    out = math_equal.score({"completion": completion, "answer": gold})
+    assert out.score != 1.0, out
+
+
+# -- non-English answer markers, unit and currency tails ----------------------------------------
+
+PROSE = [
+    ("2/5", r"所以，每份应该是 (\frac{2}{5}) 吨。 答案：每份应该是 (\frac{2}{5}) 吨。", 1.0),
+    ("2/5", r"答案：每份应该是 (\frac{3}{5}) 吨。", 0.0),
+    ("7", "Après calcul, la réponse est 7.", 1.0),
+    ("2.74", "Soucis : 2,74 $ a payer", 1.0),
+    ("1000.99", "so the area is 1,000.99m²", 1.0),
+    ("1000.99", "so the area is 1,000.98m²", 0.0),
+    ("12", "The volume is 12 m³.", 1.0),
+]
+
+
+@pytest.mark.parametrize(("gold", "completion", "label"), PROSE)
+def test_markers_units_and_currency_tails(gold: str, completion: str, label: float) -> None:
+    assert _score(completion, gold) == label
+
+
+@pytest.mark.parametrize(
+    "completion",
+    ["答案：不是 7。", "La réponse est 7 ou 8.", "答案：7 或 8", "la réponse n'est pas 7"],
+)
+def test_non_english_refusals(completion: str) -> None:
+    assert _score(completion, "7") != 1.0
+
+
+# -- number words, floor and ceiling, the imaginary unit ------------------------------------
+
+WORDS_AND_FUNCS = [
+    ("5", "The answer is five.", 1.0),
+    ("42", "The answer is forty-two.", 1.0),
+    ("105", "The answer is one hundred and five.", 1.0),
+    ("forty two", r"\boxed{42}", 1.0),
+    ("5", "The answer is six.", 0.0),
+    ("5", r"$\lfloor 5.7 \rfloor$", 1.0),
+    ("6", r"$\left\lceil \frac{11}{2} \right\rceil$", 1.0),
+    ("5", r"$\lceil 5.2 \rceil$", 0.0),
+    ("-1", r"$e^{i\pi}$", 1.0),
+    ("3 + 4i", r"$4i + 3$", 1.0),
+    ("3 + 4i", r"$3 - 4i$", 0.0),
+    (r"\sum_{i=1}^{4} i", "10", 1.0),
+]
+
+
+@pytest.mark.parametrize(("gold", "completion", "label"), WORDS_AND_FUNCS)
+def test_number_words_floor_ceil_and_i(gold: str, completion: str, label: float) -> None:
+    assert _score(completion, gold) == label
+
+
+@pytest.mark.parametrize(
+    "completion",
+    ["five or six", "It is five, or maybe six.", "The answer is not five.", "one of them"],
+)
+def test_number_word_attacks(completion: str) -> None:
+    for rw in (math_equal, number_match):
+        assert rw.score({"completion": completion, "answer": "5"}).score != 1.0
