@@ -284,6 +284,10 @@ def math_equal(
     gold_text = _gold_text(answer)
     if gold_text is None:
         return Outcome.not_applicable("no gold answer", extracted=None, source="none")
+    if words_to_number(gold_text) is not None:  # as number_match and TRL: a gold column in
+        return Outcome.not_applicable(  # prose is a broken column, whatever the completion
+            f"gold answer {_short(gold_text)!r} is words, not math", extracted=None, source="none"
+        )
     letter = gold_letter(gold_text)
     gold = parse_gold(gold_text, parse_answer) if letter is None else None
     if gold is None and letter is None:
