@@ -61,14 +61,11 @@ from ..parsers._latex_lexer import unescape_commands
 from ..parsers._letters import find_letter, gold_letter
 from ..parsers._numwords import words_to_number
 from ._math_final import NEGATION_RE, parse_gold, pick_answer
-from ._math_guards import (
-    ECHO_MIN_CHARS as ECHO_MIN_CHARS,  # re-exported: the docstrings name them here
-)
-from ._math_guards import (
-    MAX_BOXES_TOTAL as MAX_BOXES_TOTAL,
-)
-from ._math_guards import (
+from ._math_guards import (  # noqa: F401 (named here)
+    ECHO_MIN_CHARS,
+    MAX_BOXES_TOTAL,
     MAX_DISTINCT_BOXES,
+    MAX_GOLD_CHARS,
     as_completion,
     find_spam,
     flag_truncated,
@@ -78,11 +75,11 @@ from ._math_guards import (
     shorten,
     verdict_text,
 )
-from ._math_guards import (
-    MAX_GOLD_CHARS as MAX_GOLD_CHARS,
+from ._math_number import (
+    Extract,  # noqa: F401 (re-exported)
+    int_answer,
+    number_match,
 )
-from ._math_number import Extract as Extract
-from ._math_number import int_answer, number_match
 
 __all__ = ["int_answer", "math_equal", "number_match"]
 
