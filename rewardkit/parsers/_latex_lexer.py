@@ -14,7 +14,43 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ._latex_tables import (
+    BIG_OPS,
+    CLOSE,
+    CMD,
+    CONST,
+    CONST_CMDS,
+    ELLIPSIS,
+    END,
+    FUNC,
+    FUNCTIONS,
+    GREEK,
+    ID,
+    NUM,
+    OP,
+    OP_CMDS,
+    OPEN,
+    PLAIN_WORDS,
+    SKIP_CMDS,
+    TEXT,
+    TEXT_CMDS,
+    UNICODE,
+    WORD,
+    known_commands,
+)
+
 __all__ = [
+    "CLOSE",
+    "CMD",
+    "CONST",
+    "END",
+    "FUNC",
+    "ID",
+    "NUM",
+    "OP",
+    "OPEN",
+    "TEXT",
+    "WORD",
     "MAX_ANSWER_CHARS",
     "MAX_TOKENS",
     "LexError",
@@ -36,117 +72,12 @@ class LexError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Token:
-    """One token: ``kind`` is one of the ``K_*`` names below, ``text`` its normalised value."""
+    """One token: ``kind`` is one of the kind names (``NUM``, ``ID``, ... ``END``), ``text`` its normalised value."""
 
     kind: str
     text: str
 
 
-NUM, ID, FUNC, CONST, OP, OPEN, CLOSE, CMD, TEXT, WORD, END = (
-    "NUM",
-    "ID",
-    "FUNC",
-    "CONST",
-    "OP",
-    "OPEN",
-    "CLOSE",
-    "CMD",
-    "TEXT",
-    "WORD",
-    "END",
-)
-
-FUNCTIONS = frozenset(
-    {
-        "sin",
-        "cos",
-        "tan",
-        "sec",
-        "csc",
-        "cot",
-        "arcsin",
-        "arccos",
-        "arctan",
-        "sinh",
-        "cosh",
-        "tanh",
-        "log",
-        "ln",
-        "exp",
-        "lg",
-    }
-)
-_GREEK = frozenset(
-    "alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu "
-    "xi rho sigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Sigma Phi "
-    "Psi Omega".split()
-)
-_SKIP_CMDS = frozenset(
-    "displaystyle textstyle left right big Big bigg Bigg bigl bigr Bigl Bigr quad qquad "
-    "limits nolimits mathstrut strut".split()
-)
-_TEXT_CMDS = frozenset(
-    "text textrm textnormal textbf textit textsf texttt mbox mathrm mathbf mathit mathsf "
-    "operatorname hbox emph".split()
-)
-_OP_CMDS = {
-    "cdot": "*",
-    "times": "*",
-    "ast": "*",
-    "div": "/",
-    "pm": "pm",
-    "mp": "mp",
-    "le": "<=",
-    "leq": "<=",
-    "leqslant": "<=",
-    "ge": ">=",
-    "geq": ">=",
-    "geqslant": ">=",
-    "lt": "<",
-    "gt": ">",
-    "ne": "!=",
-    "neq": "!=",
-    "approx": "=",
-    "cup": "cup",
-    "in": "in",
-    "%": "%",
-}
-_BIG_OPS = frozenset({"sum", "prod"})
-_CONST_CMDS = {"pi": "pi", "infty": "oo", "infinity": "oo", "varpi": "pi"}
-_ELLIPSIS = frozenset({"dots", "ldots", "cdots", "vdots", "ddots"})
-_PLAIN_WORDS = {
-    "pi": (CONST, "pi"),
-    "inf": (CONST, "oo"),
-    "infinity": (CONST, "oo"),
-    "oo": (CONST, "oo"),
-    "sqrt": (CMD, "sqrt"),
-    "and": (OP, ","),
-    "or": (WORD, "or"),
-}
-_UNICODE = {
-    "−": "-",
-    "–": "-",
-    "×": "*",
-    "·": "*",
-    "÷": "/",
-    "π": "\\pi ",
-    "∞": "\\infty ",
-    "√": "\\sqrt ",
-    "≤": "<=",
-    "≥": ">=",
-    "≠": "!=",
-    "≈": "=",
-    "±": "\\pm ",
-    "∪": "\\cup ",
-    "°": "",
-    "²": "^2",
-    "³": "^3",
-    "∈": "\\in ",
-    "⌊": "\\lfloor ",
-    "⌋": "\\rfloor ",
-    "⌈": "\\lceil ",
-    "⌉": "\\rceil ",
-}
 _NUM_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?![\d])(?:\.\d+)?|\d+(?:\.\d*)?|\.\d+")
 _PLAIN_NUM_RE = re.compile(r"\d+(?:\.\d*)?")
 
@@ -191,7 +122,7 @@ def _prepare(text: str) -> str:
     text = unescape_commands(text)
     if "²" in text or "³" in text:  # "1,000.99m²": a unit glued to a number, not m squared
         text = _SUP_UNIT_RE.sub("", text)
-    for k, v in _UNICODE.items():
+    for k, v in UNICODE.items():
         if k in text:
             text = text.replace(k, v)
     text = text.replace("{,}", "").replace("\\!", "")
@@ -263,8 +194,8 @@ def tokenize(text: str, *, lenient: bool = False) -> list[Token]:
             low = word.lower()
             if low in FUNCTIONS:
                 out.append(Token(FUNC, low))
-            elif low in _PLAIN_WORDS:
-                kind, val = _PLAIN_WORDS[low]
+            elif low in PLAIN_WORDS:
+                kind, val = PLAIN_WORDS[low]
                 out.append(Token(kind, val))
             elif (
                 low in _SHORT_UNITS
@@ -313,11 +244,11 @@ def tokenize(text: str, *, lenient: bool = False) -> list[Token]:
             if name in ("langle", "rangle"):
                 out.append(Token(OPEN, "(") if name == "langle" else Token(CLOSE, ")"))
                 continue
-            if name in _SKIP_CMDS:
+            if name in SKIP_CMDS:
                 if name in ("left", "right") and i < n and s[i] == ".":
                     i += 1
                 continue
-            if name in _TEXT_CMDS:
+            if name in TEXT_CMDS:
                 while i < n and s[i] == " ":
                     i += 1
                 if i < n and s[i] == "{":
@@ -332,7 +263,7 @@ def tokenize(text: str, *, lenient: bool = False) -> list[Token]:
             if name in ("frac", "dfrac", "tfrac", "cfrac"):
                 out.append(Token(CMD, "frac"))
                 continue
-            if name in _BIG_OPS:
+            if name in BIG_OPS:
                 out.append(Token(CMD, name))
                 continue
             if name in ("sqrt", "begin", "end", "binom", "dbinom", "tbinom", "boxed", "fbox"):
@@ -341,16 +272,16 @@ def tokenize(text: str, *, lenient: bool = False) -> list[Token]:
             if name in FUNCTIONS:
                 out.append(Token(FUNC, name))
                 continue
-            if name in _OP_CMDS:
-                out.append(Token(OP, _OP_CMDS[name]))
+            if name in OP_CMDS:
+                out.append(Token(OP, OP_CMDS[name]))
                 continue
-            if name in _CONST_CMDS:
-                out.append(Token(CONST, _CONST_CMDS[name]))
+            if name in CONST_CMDS:
+                out.append(Token(CONST, CONST_CMDS[name]))
                 continue
-            if name in _GREEK:
+            if name in GREEK:
                 out.append(Token(ID, name))
                 continue
-            if name in _ELLIPSIS:
+            if name in ELLIPSIS:
                 out.append(Token(WORD, "..."))
                 continue
             if lenient and name.isalpha() and not s[i : i + 40].lstrip().startswith("{"):
@@ -384,27 +315,3 @@ def tokenize(text: str, *, lenient: bool = False) -> list[Token]:
         raise LexError(f"more than {MAX_TOKENS} tokens")
     out.append(Token(END, ""))
     return out
-
-
-_OTHER_CMDS = frozenset(
-    "frac dfrac tfrac cfrac sqrt begin end binom dbinom tbinom boxed fbox lbrace rbrace "
-    "langle rangle vert lvert rvert mid lfloor rfloor lceil rceil".split()
-)
-
-
-def known_commands() -> frozenset[str]:
-    """Every command name the lexer reads (without the backslash)."""
-    return _KNOWN
-
-
-_KNOWN = (
-    FUNCTIONS
-    | _GREEK
-    | _SKIP_CMDS
-    | _TEXT_CMDS
-    | frozenset(_OP_CMDS)
-    | frozenset(_CONST_CMDS)
-    | _ELLIPSIS
-    | _OTHER_CMDS
-    | _BIG_OPS
-)
