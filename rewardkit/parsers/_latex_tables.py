@@ -103,7 +103,7 @@ OP_CMDS = {
     "in": "in",
     "%": "%",
 }
-BIG_OPS = frozenset({"sum", "prod"})
+BIG_OPS = frozenset({"sum", "prod", "int"})
 CONST_CMDS = {"pi": "pi", "infty": "oo", "infinity": "oo", "varpi": "pi"}
 ELLIPSIS = frozenset({"dots", "ldots", "cdots", "vdots", "ddots"})
 PLAIN_WORDS = {

@@ -124,7 +124,7 @@ class Parser(Pieces):
         if t.kind in (ID, CONST, FUNC):
             return True
         if t.kind == CMD:
-            return t.text in ("frac", "sqrt", "binom", "boxed", "begin", "sum", "prod")
+            return t.text in ("frac", "sqrt", "binom", "boxed", "begin", "sum", "prod", "int")
         if t.kind == OPEN:
             return t.text in ("(", "{", "lfloor", "lceil")
         return False
@@ -236,6 +236,8 @@ class Parser(Pieces):
                 return self.group_value()
             if x == "begin":
                 return self.matrix()
+            if x == "int":
+                return self.integral()
             if x in ("sum", "prod"):
                 return self.big_operator(x)
             raise MathParseError(f"unexpected \\{x}")

@@ -16,9 +16,18 @@ from ._latex_lexer import (
     NUM,
     OP,
     OPEN,
+    Token,
 )
 from ._mathbuild import Builder
-from ._mathvalues import MAX_BIG_OP_TERMS, MathParseError, MatrixValue
+from ._mathvalues import (
+    MAX_BIG_OP_TERMS,
+    MAX_SYMBOLIC_EXPONENT,
+    MathParseError,
+    MatrixValue,
+)
+
+#: Most tokens an integrand may span before its differential.
+MAX_INTEGRAND_TOKENS = 200
 
 __all__ = ["Pieces"]
 
@@ -124,6 +133,64 @@ class Pieces(Builder):
         body = body.subs(index, dummy)
         op = sp.Sum if name == "sum" else sp.Product
         return op(body, (dummy, lo, hi))
+
+    def integral(self) -> Any:
+        """``\\int_a^b f(x)\\,dx``: the integrand runs up to the differential ``d<var>``. A
+        polynomial integrand of degree at most :data:`MAX_SYMBOLIC_EXPONENT` is integrated
+        exactly (cheap); any other integral stays unevaluated and compares by structure
+        (sympy's general ``integrate`` has no bound on its work)."""
+        sp = self.sp
+        lo: Any = None
+        hi: Any = None
+        for _ in range(2):
+            if self.at(OP, "_") and lo is None:
+                self.take()
+                lo = self.scalar(self.arg())
+            elif self.at(OP, "^") and hi is None:
+                self.take()
+                hi = self.scalar(self.arg())
+        if (lo is None) != (hi is None):
+            raise MathParseError("an integral needs both limits or none")
+        end = self.differential_at()
+        if end == self.pos:  # "\\int_1^3 dx": the integrand is 1
+            self.toks = [*self.toks[:end], Token(NUM, "1"), *self.toks[end:]]
+            end += 1
+        toks, self.toks = self.toks, [*self.toks[:end], Token(END, "")]
+        try:
+            self.enter()
+            body = self.scalar(self.sum())
+            self.depth -= 1
+            if self.pos != end:
+                raise MathParseError("unexpected tokens before the differential")
+        finally:
+            self.toks = toks
+        var = sp.Symbol(self.toks[end + 1].text)
+        self.pos = end + 2
+        dummy = sp.Symbol("_int")
+        body = body.subs(var, dummy)
+        if lo is not None and body.is_polynomial(dummy):
+            poly = sp.Poly(body, dummy)
+            if poly.degree() <= MAX_SYMBOLIC_EXPONENT:
+                anti = poly.integrate().as_expr()
+                out = anti.subs(dummy, hi) - anti.subs(dummy, lo)
+                self.check_size(out)
+                return out
+        return sp.Integral(body, (dummy, lo, hi)) if lo is not None else sp.Integral(body, dummy)
+
+    def differential_at(self) -> int:
+        """Index of the ``d`` of the integral's ``dx`` (an ``ID`` ``d`` then a variable, outside
+        any bracket), searching at most :data:`MAX_INTEGRAND_TOKENS` tokens ahead."""
+        depth = 0
+        stop = min(len(self.toks) - 1, self.pos + MAX_INTEGRAND_TOKENS)
+        for j in range(self.pos, stop):
+            t = self.toks[j]
+            if t.kind == OPEN:
+                depth += 1
+            elif t.kind == CLOSE:
+                depth -= 1
+            elif depth == 0 and t.kind == ID and t.text == "d" and self.toks[j + 1].kind == ID:
+                return j
+        raise MathParseError("an integral without its differential (dx)")
 
     def matrix(self) -> MatrixValue:
         env = self.env_name()

@@ -336,4 +336,4 @@ def as_parts(v: MathValue) -> tuple[IntervalValue, ...] | None:
 def has_big_op(x: Any) -> bool:
     import sympy as sp
 
-    return bool(x.has(sp.Sum, sp.Product))
+    return bool(x.has(sp.Sum, sp.Product, sp.Integral))

@@ -254,3 +254,31 @@ def test_a_gold_in_words_is_not_applicable() -> None:
 def test_number_word_attacks(completion: str) -> None:
     for rw in (math_equal, number_match):
         assert rw.score({"completion": completion, "answer": "5"}).score != 1.0
+
+
+INTEGRALS = [
+    (r"\frac{1}{3}", r"\int_0^1 x^2 \, dx", True),
+    (r"\int_{0}^{3} (x^2 + 2x)\,dx", "18", True),
+    (r"\int_{0}^{3} (x^2 + 2x)\,dx", "17", False),
+    ("2", r"\int_1^3 dx", True),
+    (r"\int_0^{\pi} \sin(x)\,dx", r"\int_0^{\pi} \sin(t)\,dt", True),
+    (r"\int_0^{\pi} \sin(x)\,dx", r"\int_0^{\pi} \cos(t)\,dt", False),
+]
+
+
+@pytest.mark.parametrize(("gold", "pred", "same"), INTEGRALS)
+def test_integrals(gold: str, pred: str, same: bool) -> None:
+    g, p = parse_answer(gold), parse_answer(pred)
+    assert g is not None and p is not None
+    assert math_equivalent(g, p) is same
+
+
+def test_integrals_stay_bounded() -> None:
+    # a huge power is refused before integration; no differential is no integral
+    assert parse_answer(r"\int_0^1 x^{100000} dx") is None
+    assert parse_answer(r"\int_0^1 x^2") is None
+    t = time.perf_counter()
+    value = parse_answer(r"\int_0^{10^{9}} e^{x^{2}} \sin(x^{x}) dx")
+    if value is not None:
+        math_equivalent(value, parse_answer("1") or value)
+    assert time.perf_counter() - t < 2.0
