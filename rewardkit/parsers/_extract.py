@@ -138,9 +138,11 @@ def _after_last_is(sentence: str) -> tuple[str, int] | None:
 
 
 _NUMBER_RE = re.compile(
-    r"(?<![A-Za-z_])(?:-?\d{1,12}/\d{1,12}(?!\d|[.,]\d)|-?\d[\d,]*(?:\.\d+)?%?|-?\.\d+)"
+    r"(?<![A-Za-z_])(?:-?\d{1,12}/\d{1,12}(?!\d|[.,]\d)|-?\d[\d,]*(?:\.\d+)?(?:\\?%)?|-?\.\d+)"
 )
-_SENTENCE_END_RE = re.compile(r"[.!?](?:\s+|\Z)(?=\S)|[。！？]\s*(?=\S)|\n\s*\n")
+_SENTENCE_END_RE = re.compile(
+    r"(?<!\bi\.e)(?<!\be\.g)[.!?](?:\s+|\Z)(?=\S)|[。！？]\s*(?=\S)|\n\s*\n"
+)
 
 
 def sentences(text: str, *, last: int = 3) -> list[tuple[str, int]]:

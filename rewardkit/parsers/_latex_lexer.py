@@ -116,6 +116,27 @@ def unescape_commands(text: str) -> str:
     return _ESCAPED_RE.sub(fix, text)
 
 
+_REAL_LINE = (
+    Token(OPEN, "("),
+    Token(OP, "-"),
+    Token(CONST, "oo"),
+    Token(OP, ","),
+    Token(CONST, "oo"),
+    Token(CLOSE, ")"),
+)
+# A repeating decimal: 0.\overline{3}, 1.2\overline{45}, 0.(3) is not read (a product).
+_REPEAT_RE = re.compile(r"(\d{1,20})\.(\d{0,20})\\overline\s*\{\s*(\d{1,20})\s*\}")
+
+
+def _repeating(m: re.Match[str]) -> str:
+    """``1.2\\overline{45}`` as the exact fraction it names, written ``\\frac{p}{q}``."""
+    whole, fixed, rep = m.groups()
+    k, r = len(fixed), len(rep)
+    num = int(whole + fixed + rep) - int(whole + fixed or "0")
+    den = (10**r - 1) * 10**k
+    return f"\\frac{{{num}}}{{{den}}}"
+
+
 def _prepare(text: str) -> str:
     if len(text) > MAX_ANSWER_CHARS:
         raise LexError(f"answer longer than {MAX_ANSWER_CHARS} characters")
@@ -127,6 +148,8 @@ def _prepare(text: str) -> str:
             text = text.replace(k, v)
     text = text.replace("{,}", "").replace("\\!", "")
     text = _DEGREE_RE.sub("", text)
+    if "\\overline" in text:
+        text = _REPEAT_RE.sub(_repeating, text)
     return text
 
 
@@ -235,6 +258,13 @@ def tokenize(text: str, *, lenient: bool = False) -> list[Token]:
             if name in ("rfloor", "rceil"):
                 out.append(Token(CLOSE, name))
                 continue
+            if name in ("emptyset", "varnothing"):
+                out.extend((Token(OPEN, "\\{"), Token(CLOSE, "\\}")))
+                continue
+            if name == "mathbb" and s[i : i + 3] == "{R}":  # the real line
+                out.extend(_REAL_LINE)
+                i += 3
+                continue
             if name == "lbrace":
                 out.append(Token(OPEN, "\\{"))
                 continue
@@ -253,6 +283,10 @@ def tokenize(text: str, *, lenient: bool = False) -> list[Token]:
                     i += 1
                 if i < n and s[i] == "{":
                     content, after = _braced(s, i)
+                    if content.strip() in FUNCTIONS:  # \operatorname{lcm}
+                        out.append(Token(FUNC, content.strip()))
+                        i = after
+                        continue
                     if name.startswith(("text", "mbox", "hbox", "emph")) or (
                         len(content.strip()) > 1 and content.strip().isalpha()
                     ):

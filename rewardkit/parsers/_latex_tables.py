@@ -66,6 +66,10 @@ FUNCTIONS = frozenset(
         "ln",
         "exp",
         "lg",
+        "gcd",
+        "lcm",
+        "max",
+        "min",
     }
 )
 GREEK = frozenset(
@@ -142,7 +146,8 @@ UNICODE = {
 
 OTHER_CMDS = frozenset(
     "frac dfrac tfrac cfrac sqrt begin end binom dbinom tbinom boxed fbox lbrace rbrace "
-    "langle rangle vert lvert rvert mid lfloor rfloor lceil rceil".split()
+    "langle rangle vert lvert rvert mid lfloor rfloor lceil rceil emptyset varnothing "
+    "mathbb overline".split()
 )
 
 

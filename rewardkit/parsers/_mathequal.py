@@ -45,6 +45,7 @@ from ._mathshapes import (
     diff,
     distinct,
     evalc,
+    function_label,
     half_line,
     in_rhs,
     is_scalar,
@@ -251,6 +252,8 @@ class _Cmp:
             named = g_lhs_sym or (label_like(g_lhs) and constant(g.sides[-1]))
             # a chain "a = b = c" of equal values answers its last side, as "x = 2 + 3 = 5"
             named = named or (len(g.sides) > 2 and constant(g.sides[-1]))
+            # "f(x) = x^2" answered "x^2": the left side names a function of the right's variables
+            named = named or (len(g.sides) == 2 and function_label(g_lhs, g.sides[-1]))
             return g_eq and len(g.sides) >= 2 and named and self.eq(g.sides[-1], p)
         p_eq = all(op in ("=", "in") for op in p.ops)
         if g_eq and p_eq:

@@ -65,6 +65,17 @@ __all__ = [
 # -- entry point ---------------------------------------------------------------------------
 
 
+_UNIT_POWER = {
+    ("text", "^"): "caret",
+    ("caret", "2"): "done",
+    ("caret", "3"): "done",
+    ("caret", "{"): "brace",
+    ("brace", "2"): "digit",
+    ("brace", "3"): "digit",
+    ("digit", "}"): "done",
+}
+
+
 def _strip_tokens(toks: list[Token]) -> list[Token]:
     """Drop what carries no value: trailing units/words/punctuation, ``\\text{and}`` → comma."""
     body = [t for t in toks if t.kind != END]
@@ -89,8 +100,14 @@ def _strip_tokens(toks: list[Token]) -> list[Token]:
         out.pop()
     # drop unit text right after a number inside the answer ("12 \text{ cm}, 5")
     cleaned: list[Token] = []
+    unit = ""  # after a dropped unit: "^", then "2"/"3" or "{2}" belong to it ("cm^2")
     for i, t in enumerate(out):
         if t.kind == TEXT and i > 0 and out[i - 1].kind in (NUM, CLOSE, ID, CONST):
+            unit = "text"
+            continue
+        step = _UNIT_POWER.get((unit, t.text))
+        unit = step or ""
+        if step is not None:
             continue
         cleaned.append(t)
     cleaned.append(Token(END, ""))

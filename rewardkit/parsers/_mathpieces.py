@@ -26,6 +26,7 @@ from ._mathvalues import (
     MatrixValue,
 )
 
+_MULTI_ARG = frozenset({"gcd", "lcm", "max", "min"})
 #: Most tokens an integrand may span before its differential.
 MAX_INTEGRAND_TOKENS = 200
 
@@ -50,6 +51,8 @@ class Pieces(Builder):
             elif self.at(OP, "_"):
                 self.take()
                 base = self.arg()
+        if name in _MULTI_ARG:
+            return self.multi_arg(name)
         if self.at(OPEN, "(") or self.at(OPEN, "{"):
             opener = self.take().text
             self.enter()
@@ -133,6 +136,30 @@ class Pieces(Builder):
         body = body.subs(index, dummy)
         op = sp.Sum if name == "sum" else sp.Product
         return op(body, (dummy, lo, hi))
+
+    def multi_arg(self, name: str) -> Any:
+        """``\\gcd(12, 18)``, ``\\operatorname{lcm}(4, 6)``, ``\\max(a, b)``: several arguments."""
+        sp = self.sp
+        opener = self.expect(OPEN).text
+        if opener not in ("(", "{"):
+            raise MathParseError(f"\\{name} needs its arguments in brackets")
+        self.enter()
+        args = [self.scalar(self.sum())]
+        while self.at(OP, ",") and len(args) < 20:
+            self.take()
+            args.append(self.scalar(self.sum()))
+        self.depth -= 1
+        self.expect(CLOSE, ")" if opener == "(" else "}")
+        if name in ("max", "min"):
+            return (sp.Max if name == "max" else sp.Min)(*args)
+        if not all(a.is_Integer for a in args):
+            raise MathParseError(f"\\{name} of non-integers")
+        fn = sp.gcd if name == "gcd" else sp.lcm
+        out = args[0]
+        for a in args[1:]:
+            out = fn(out, a)
+        self.check_size(out)
+        return out
 
     def integral(self) -> Any:
         """``\\int_a^b f(x)\\,dx``: the integrand runs up to the differential ``d<var>``. A

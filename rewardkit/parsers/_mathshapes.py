@@ -27,6 +27,7 @@ from ._mathparse import (
 )
 
 __all__ = [
+    "function_label",
     "MAX_ITEMS",
     "abs_set",
     "as_interval",
@@ -337,3 +338,19 @@ def has_big_op(x: Any) -> bool:
     import sympy as sp
 
     return bool(x.has(sp.Sum, sp.Product, sp.Integral))
+
+
+def function_label(lhs: MathValue, rhs: MathValue) -> bool:
+    """Whether ``lhs = rhs`` defines a function: ``f(x) = x^2`` (read ``f*x``) names one
+    letter absent from the right side, applied to variables that all appear there."""
+    import sympy as sp
+
+    a, b = scalar_expr(lhs), scalar_expr(rhs)
+    if not isinstance(a, sp.Mul) or b is None:
+        return False
+    names = [f for f in a.args if isinstance(f, sp.Symbol)]
+    if len(names) != len(a.args):
+        return False
+    free = b.free_symbols
+    outside = [f for f in names if f not in free]
+    return len(outside) == 1 and len(outside[0].name) == 1 and len(names) > 1

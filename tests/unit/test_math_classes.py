@@ -282,3 +282,32 @@ def test_integrals_stay_bounded() -> None:
     if value is not None:
         math_equivalent(value, parse_answer("1") or value)
     assert time.perf_counter() - t < 2.0
+
+
+# -- more answer forms: units with powers, repeating decimals, named sets, gcd/max, function
+# -- definitions, percent after "i.e." -------------------------------------------------------
+
+MORE_FORMS = [
+    ("5", r"The area is $5 \text{ cm}^2$.", 1.0),
+    ("25", r"The area is $5 \text{ cm}^2$.", 0.0),
+    (r"\frac{1}{3}", r"$0.\overline{3}$", 1.0),
+    (r"\frac{137}{110}", r"$1.2\overline{45}$", 1.0),
+    (r"\frac{1}{3}", r"$0.\overline{33}$", 1.0),
+    (r"\frac{1}{3}", r"$0.\overline{6}$", 0.0),
+    (r"\emptyset", r"$\{\}$", 1.0),
+    (r"\mathbb{R}", r"$(-\infty, \infty)$", 1.0),
+    (r"\mathbb{R}", r"$[0, \infty)$", 0.0),
+    ("6", r"$\gcd(12, 18)$", 1.0),
+    ("12", r"$\operatorname{lcm}(4, 6)$", 1.0),
+    ("4", r"$\max(3, 4)$", 1.0),
+    ("3", r"$\max(3, 4)$", 0.0),
+    ("f(x) = x^2", "$x^2$", 1.0),
+    ("f(x) = x^2", "$x^3$", 0.0),
+    ("f(x) = x^2", "$y^2$", 0.0),
+    (r"\frac{1}{2}", r"The probability is $\dfrac{1}{2}$, i.e. 50\%.", 1.0),
+]
+
+
+@pytest.mark.parametrize(("gold", "completion", "label"), MORE_FORMS)
+def test_more_answer_forms(gold: str, completion: str, label: float) -> None:
+    assert _score(completion, gold) == label
