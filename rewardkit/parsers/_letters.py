@@ -129,11 +129,19 @@ def find_letter(text: str, gold: str) -> tuple[str | None, str]:
     lead = re.match(rf"\s*[(\[*]*\s*([{letters}])(?:[).:\]。，,\s]|[^\x00-\x7f]|$)", text)
     if lead is not None and not re.match(r"\s+[a-z]", text[lead.end(1) :]):
         return _checked(text, lead.start(1), letters, "leading")
-    hits = list(one.finditer(text))
+    hits = [h for h in one.finditer(text) if not _article(text, h.start())]
     for hit in reversed(hits):
         if not _ruled_out(text, hit.start(), letters):
             return _checked(text, hit.start(), letters, "last letter")
     return None, ("every letter is ruled out" if hits else "no option letter")
+
+
+def _article(text: str, at: int) -> bool:
+    """Whether the letter at ``at`` opens a sentence and a lowercase word follows: the
+    article "A car ..." (or "I think"), not an option."""
+    head = text[max(0, at - 3) : at]
+    opens = at == 0 or re.search(r"(?:^|[.!?:]\s+|\n\s*)$", head) is not None
+    return opens and re.match(r"\s+[a-z]", text[at + 1 : at + 4]) is not None
 
 
 def _checked(text: str, at: int, letters: str, how: str) -> tuple[str | None, str]:

@@ -311,3 +311,9 @@ MORE_FORMS = [
 @pytest.mark.parametrize(("gold", "completion", "label"), MORE_FORMS)
 def test_more_answer_forms(gold: str, completion: str, label: float) -> None:
     assert _score(completion, gold) == label
+
+
+def test_an_article_is_not_an_option() -> None:
+    text = "A car travels 60 miles in 2 hours. So the answer is 30 miles per hour."
+    assert _score(text, "A") != 1.0
+    assert _score("I think it is A because of the units.", "A") == 1.0
