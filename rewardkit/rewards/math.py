@@ -45,6 +45,7 @@ Guards shared by all three rewards (each → ``UNPARSEABLE``, score 0.0):
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from ..contract._completion import Completion
@@ -59,6 +60,7 @@ from ..parsers._extract import (
 )
 from ..parsers._latex_lexer import unescape_commands
 from ..parsers._letters import find_letter, gold_letter
+from ..parsers._mathvalues import MathValue
 from ..parsers._numwords import words_to_number
 from ._math_final import NEGATION_RE, parse_gold, pick_answer
 from ._math_guards import (  # noqa: F401 (named here)
@@ -86,7 +88,19 @@ __all__ = ["int_answer", "math_equal", "number_match"]
 # -- math_equal ------------------------------------------------------------------------------
 
 
-@reward(range=(0, 1), version="3")
+@functools.lru_cache(maxsize=4096)
+def _read_gold(gold_text: str) -> tuple[bool, str | None, MathValue | None]:
+    """(in number words?, option letter, parsed value) of a gold answer, cached: golds
+    repeat across a GRPO group and parsed values are immutable."""
+    from ..parsers._mathequal import parse_answer
+
+    if words_to_number(gold_text) is not None:
+        return True, None, None
+    letter = gold_letter(gold_text)
+    return False, letter, (parse_gold(gold_text, parse_answer) if letter is None else None)
+
+
+@reward(range=(0, 1), version="4")
 @flag_truncated
 def math_equal(
     completion: Completion,
@@ -124,6 +138,12 @@ def math_equal(
     ratios, decimal commas, JSON-doubled backslashes; hedges ("42 or 43") and
     struck-through digits (``42\\u0338``) are refused; a completion cut at
     ``MAX_COMPLETION_CHARS`` says so in ``reason`` and ``extras["truncated"]``.
+    Version 4: a gold that is one option letter (``C``, ``(C)``) reads the letter the
+    completion chooses (markers, a leading letter, the last letter not ruled out;
+    "A or B" and "not D" are refused); French/Chinese answer markers; number words;
+    ``\\sum``/``\\prod``/``\\int``, floor/ceiling, ``i``, ``|x|`` inequalities, repeating
+    decimals; a gold in number words is ``NOT_APPLICABLE``; a gold's boxes are its last
+    run of boxes joined by "and"/commas.
 
     Example:
         >>> math_equal.score({"completion": r"So $x = \\boxed{\\frac{1}{2}}$.", "answer": "0.5"}).score
@@ -143,12 +163,11 @@ def math_equal(
     gold_text = gold_answer_text(answer)
     if gold_text is None:
         return Outcome.not_applicable("no gold answer", extracted=None, source="none")
-    if words_to_number(gold_text) is not None:  # as number_match and TRL: a gold column in
-        return Outcome.not_applicable(  # prose is a broken column, whatever the completion
+    words, letter, gold = _read_gold(gold_text)
+    if words:  # as number_match and TRL: a gold column in prose is a broken column
+        return Outcome.not_applicable(
             f"gold answer {shorten(gold_text)!r} is words, not math", extracted=None, source="none"
         )
-    letter = gold_letter(gold_text)
-    gold = parse_gold(gold_text, parse_answer) if letter is None else None
     if gold is None and letter is None:
         return Outcome.not_applicable(
             f"gold answer {shorten(gold_text)!r} is not parseable", extracted=None, source="none"
