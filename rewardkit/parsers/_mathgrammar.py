@@ -291,6 +291,12 @@ class Parser(Pieces):
                 if self.at(CLOSE, "\\}"):
                     self.take()
                     return SeqValue("set", ())
+                nxt = self.peek()
+                if self.at(ID) and nxt.kind == OP and nxt.text in ("|", ":"):
+                    self.pos += 2  # set-builder {x | x > 2}: the set its condition states
+                    cond = self.relation()
+                    self.expect(CLOSE, "\\}")
+                    return cond
                 inner = self.seq(stop=(CLOSE,))
                 self.expect(CLOSE, "\\}")
                 items = (

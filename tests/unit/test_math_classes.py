@@ -317,3 +317,15 @@ def test_an_article_is_not_an_option() -> None:
     text = "A car travels 60 miles in 2 hours. So the answer is 30 miles per hour."
     assert _score(text, "A") != 1.0
     assert _score("I think it is A because of the units.", "A") == 1.0
+
+
+@pytest.mark.parametrize(
+    ("gold", "completion", "label"),
+    [
+        (r"(2, \infty)", r"$\{x \mid x > 2\}$", 1.0),
+        (r"(2, \infty)", r"$\{x : x \ge 2\}$", 0.0),
+        (r"[0, 1]", r"$\{x \mid 0 \le x \le 1\}$", 1.0),
+    ],
+)
+def test_set_builder_notation(gold: str, completion: str, label: float) -> None:
+    assert _score(completion, gold) == label
