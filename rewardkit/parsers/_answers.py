@@ -9,6 +9,7 @@ from ..contract._completion import MAX_COMPLETION_CHARS
 from ._xml import extract_tag
 
 __all__ = [
+    "boxed_spans",
     "extract_answer_is",
     "extract_boxed",
     "extract_boxed_all",
@@ -47,8 +48,15 @@ def extract_boxed_all(text: str, *, limit: int = MAX_BOXES) -> list[str]:
     skipped. At most ``limit`` are returned. Linear time: braces are matched in
     one pass, however many unbalanced boxes the text holds.
     """
+    return [body for body, _, _ in boxed_spans(text, limit=limit)]
+
+
+def boxed_spans(text: str, *, limit: int = MAX_BOXES) -> list[tuple[str, int, int]]:
+    """Every box as (content, start of ``\\boxed``, end of the box), as
+    :func:`extract_boxed_all` finds them: the offsets let a caller read the words
+    between boxes."""
     text = text[:MAX_COMPLETION_CHARS]
-    out: list[str] = []
+    out: list[tuple[str, int, int]] = []
     matches: dict[int, int] | None = None
     n = len(text)
     for m in _BOX_RE.finditer(text):
@@ -62,12 +70,12 @@ def extract_boxed_all(text: str, *, limit: int = MAX_BOXES) -> list[str]:
                 matches = _brace_matches(text)
             k = matches.get(j)
             if k is not None:
-                out.append(text[j + 1 : k].strip())
+                out.append((text[j + 1 : k].strip(), m.start(), k + 1))
             continue
         if j > m.end():  # "\\boxed 5": take the next token
             tok = re.match(r"[^\s$]+", text[j : j + 200])
             if tok:
-                out.append(tok.group(0))
+                out.append((tok.group(0), m.start(), j + tok.end()))
     return out
 
 
@@ -93,7 +101,11 @@ def extract_gsm8k(text: str) -> str | None:
 # line with two markers ("answer is 1, no, the answer is 2") yields 2.
 # ``\s*(?::\s*)?`` rather than ``\s*:?\s*``: two adjacent ``\s*`` can split a long
 # whitespace run in quadratically many ways before failing.
-_ANSWER_MARK_RE = re.compile(r"(?:final answer|the answer|answer)\s*(?:is|:|=)", re.IGNORECASE)
+_ANSWER_MARK_RE = re.compile(
+    r"(?:final answer|the answer|answer)\s*(?:is|:|=)|r[ée]ponse(?: finale)?\s*(?:est|:)"
+    r"|答案\s*(?:是|为|[:：])",
+    re.IGNORECASE,
+)
 _ANSWER_REST_RE = re.compile(r"\s*(?::\s*)?([^\n]{1,200})")
 
 

@@ -17,11 +17,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ._answers import boxed_spans
+from ._numwords import words_to_number
+
 __all__ = [
     "Candidate",
     "answer_candidates",
     "clean_answer",
     "final_marker_after_boxes",
+    "gold_box_run",
     "halve_backslashes",
     "math_spans",
     "maybe_decimal_comma",
@@ -112,7 +116,10 @@ _ASIDE_RE = re.compile(
     re.I,
 )
 _JOIN_RE = re.compile(r"^(?:,|,?\s*(?:and|or))?\s*$", re.I)
-_IS_MARK_RE = re.compile(r"(?:\bis|\bare|\bequals|\bgives|\best|=|:)\s+", re.I)
+_IS_MARK_RE = re.compile(r"(?:\bis|\bare|\bequals|\bgives|\best|=|:)\s+|[是为：]\s*", re.I)
+# Prose after an answer that is not math: Chinese/Japanese text and punctuation ("吨。"), or a
+# currency sign written after the number ("2,74 $ a").
+_PROSE_TAIL_RE = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]|(?<=\d)\s+\$(?=\s|\Z)")
 
 
 def _after_last_is(sentence: str) -> tuple[str, int] | None:
@@ -122,14 +129,20 @@ def _after_last_is(sentence: str) -> tuple[str, int] | None:
         last = m
     if last is None or sentence.startswith("not", last.end()):
         return None
-    rest = sentence[last.end() : last.end() + 200].rstrip().rstrip(".;!").rstrip()
+    rest = sentence[last.end() : last.end() + 200]
+    tail = _PROSE_TAIL_RE.search(rest)
+    if tail is not None and tail.start() > 0:
+        rest = rest[: tail.start()]
+    rest = rest.rstrip().rstrip(".;!").rstrip()
     return (rest, last.end()) if rest else None
 
 
 _NUMBER_RE = re.compile(
-    r"(?<![A-Za-z_])(?:-?\d{1,12}/\d{1,12}(?!\d|[.,]\d)|-?\d[\d,]*(?:\.\d+)?%?|-?\.\d+)"
+    r"(?<![A-Za-z_])(?:-?\d{1,12}/\d{1,12}(?!\d|[.,]\d)|-?\d[\d,]*(?:\.\d+)?(?:\\?%)?|-?\.\d+)"
 )
-_SENTENCE_END_RE = re.compile(r"[.!?](?:\s+|\Z)(?=\S)|\n\s*\n")
+_SENTENCE_END_RE = re.compile(
+    r"(?<!\bi\.e)(?<!\be\.g)[.!?](?:\s+|\Z)(?=\S)|[。！？]\s*(?=\S)|\n\s*\n"
+)
 
 
 def sentences(text: str, *, last: int = 3) -> list[tuple[str, int]]:
@@ -156,6 +169,9 @@ def _in_latex(sentence: str, n: re.Match[str]) -> bool:
     ``$``, a matrix cell next to ``&`` or ``\\\\``): part of that math, not an answer."""
     opened = sum(1 for d in _MATH_DOLLAR_RE.finditer(sentence) if d.start() < n.start())
     if opened % 2 == 1:
+        return True
+    head = sentence[: n.start()]
+    if head.count("\\(") > head.count("\\)"):  # "\( \n 9 \n \)": malformed inline math
         return True
     near = sentence[max(0, n.start() - 3) : n.end() + 3]
     return "&" in near or "\\\\" in near
@@ -269,6 +285,8 @@ def typeset_clean(text: str) -> str:
 def clean_answer(text: str) -> str:
     """Cosmetic LaTeX removed before parsing: doubled backslashes, thin-space ``\\!``
     (``11,\\! 111``), and an approximation tail (``x = \\frac{1}{3} \\approx 0.33``)."""
+    if words_to_number(text) is not None:  # "one hundred and five" is one number
+        return text
     text = _LIST_AND_RE.sub(", ", typeset_clean(text))
     m = _APPROX_RE.search(text)
     if m is not None and _DIGIT_RE.search(text[: m.start()]):  # "x \approx 11" keeps 11
@@ -349,3 +367,28 @@ def ratio_as_tuple(text: str) -> str | None:
         m = _RATIO_SIDE_RE.match(side) if ":" in side else None
         sides.append(f"({m.group(1)}, {m.group(2)})" if m else side)
     return "=".join(sides)
+
+
+# What may sit between two boxes of one answer: no word at all, or "and"/"or"/a comma,
+# optionally after one word ("\\boxed{1} papers and \\boxed{2} bins"); spacing, math
+# delimiters and ``$`` are dropped first.
+_BOX_GAP_RE = re.compile(r"^(?:[^A-Za-z]*|(?:[A-Za-z]{1,20}\s*)?(?:,?\s*(?:and|or)|[,;]))$", re.I)
+_GAP_NOISE_RE = re.compile(r"\$|\\q?quad|\\[,;: ()\[\]]|\\(?:text|mbox)\{\s*(and|or|,)\s*\}|[.\s]+")
+
+
+def gold_box_run(text: str) -> list[str]:
+    """The boxes of a gold solution that state its answer: the last run of boxes joined only
+    by commas or "and"/"or". Earlier boxes separated from it by words were working steps
+    ("\\boxed{1} no no \\boxed{2}" answers 2; "\\boxed{2} and \\boxed{3}" answers both)."""
+    spans = boxed_spans(text)
+    if not spans:
+        return []
+    run = [spans[-1]]
+    for prev in reversed(spans[:-1]):
+        gap = _GAP_NOISE_RE.sub(
+            lambda m: f" {m.group(1)} " if m.group(1) else " ", text[prev[2] : run[0][1]]
+        )
+        if not _BOX_GAP_RE.match(gap.strip()):
+            break
+        run.insert(0, prev)
+    return [body for body, _, _ in run]

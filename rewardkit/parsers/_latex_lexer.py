@@ -14,7 +14,51 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["MAX_ANSWER_CHARS", "MAX_TOKENS", "LexError", "Token", "tokenize"]
+from ._latex_tables import (
+    BIG_OPS,
+    CLOSE,
+    CMD,
+    CONST,
+    CONST_CMDS,
+    ELLIPSIS,
+    END,
+    FUNC,
+    FUNCTIONS,
+    GREEK,
+    ID,
+    NUM,
+    OP,
+    OP_CMDS,
+    OPEN,
+    PLAIN_WORDS,
+    SKIP_CMDS,
+    TEXT,
+    TEXT_CMDS,
+    UNICODE,
+    WORD,
+    known_commands,
+)
+
+__all__ = [
+    "CLOSE",
+    "CMD",
+    "CONST",
+    "END",
+    "FUNC",
+    "ID",
+    "NUM",
+    "OP",
+    "OPEN",
+    "TEXT",
+    "WORD",
+    "MAX_ANSWER_CHARS",
+    "MAX_TOKENS",
+    "LexError",
+    "Token",
+    "known_commands",
+    "tokenize",
+    "unescape_commands",
+]
 
 #: Longer answers are refused: real final answers are short.
 MAX_ANSWER_CHARS = 1_000
@@ -28,112 +72,12 @@ class LexError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Token:
-    """One token: ``kind`` is one of the ``K_*`` names below, ``text`` its normalised value."""
+    """One token: ``kind`` is one of the kind names (``NUM``, ``ID``, ... ``END``), ``text`` its normalised value."""
 
     kind: str
     text: str
 
 
-NUM, ID, FUNC, CONST, OP, OPEN, CLOSE, CMD, TEXT, WORD, END = (
-    "NUM",
-    "ID",
-    "FUNC",
-    "CONST",
-    "OP",
-    "OPEN",
-    "CLOSE",
-    "CMD",
-    "TEXT",
-    "WORD",
-    "END",
-)
-
-FUNCTIONS = frozenset(
-    {
-        "sin",
-        "cos",
-        "tan",
-        "sec",
-        "csc",
-        "cot",
-        "arcsin",
-        "arccos",
-        "arctan",
-        "sinh",
-        "cosh",
-        "tanh",
-        "log",
-        "ln",
-        "exp",
-        "lg",
-    }
-)
-_GREEK = frozenset(
-    "alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu "
-    "xi rho sigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Sigma Phi "
-    "Psi Omega".split()
-)
-_SKIP_CMDS = frozenset(
-    "displaystyle textstyle left right big Big bigg Bigg bigl bigr Bigl Bigr quad qquad "
-    "limits nolimits mathstrut strut".split()
-)
-_TEXT_CMDS = frozenset(
-    "text textrm textnormal textbf textit textsf texttt mbox mathrm mathbf mathit mathsf "
-    "operatorname hbox emph".split()
-)
-_OP_CMDS = {
-    "cdot": "*",
-    "times": "*",
-    "ast": "*",
-    "div": "/",
-    "pm": "pm",
-    "mp": "mp",
-    "le": "<=",
-    "leq": "<=",
-    "leqslant": "<=",
-    "ge": ">=",
-    "geq": ">=",
-    "geqslant": ">=",
-    "lt": "<",
-    "gt": ">",
-    "ne": "!=",
-    "neq": "!=",
-    "approx": "=",
-    "cup": "cup",
-    "in": "in",
-    "%": "%",
-}
-_CONST_CMDS = {"pi": "pi", "infty": "oo", "infinity": "oo", "varpi": "pi"}
-_ELLIPSIS = frozenset({"dots", "ldots", "cdots", "vdots", "ddots"})
-_PLAIN_WORDS = {
-    "pi": (CONST, "pi"),
-    "inf": (CONST, "oo"),
-    "infinity": (CONST, "oo"),
-    "oo": (CONST, "oo"),
-    "sqrt": (CMD, "sqrt"),
-    "and": (OP, ","),
-    "or": (WORD, "or"),
-}
-_UNICODE = {
-    "−": "-",
-    "–": "-",
-    "×": "*",
-    "·": "*",
-    "÷": "/",
-    "π": "\\pi ",
-    "∞": "\\infty ",
-    "√": "\\sqrt ",
-    "≤": "<=",
-    "≥": ">=",
-    "≠": "!=",
-    "≈": "=",
-    "±": "\\pm ",
-    "∪": "\\cup ",
-    "°": "",
-    "²": "^2",
-    "³": "^3",
-    "∈": "\\in ",
-}
 _NUM_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?![\d])(?:\.\d+)?|\d+(?:\.\d*)?|\.\d+")
 _PLAIN_NUM_RE = re.compile(r"\d+(?:\.\d*)?")
 
@@ -150,16 +94,62 @@ _LETTERS_RE = re.compile(r"[A-Za-z]+")
 _SHORT_UNITS = frozenset("cm mm km m kg g mg s ms h hr ft yd mi lb oz ml l".split())
 _UNIT_END_RE = re.compile(r"\s*(?:\^\s*\{?\s*[23]\s*\}?)?\s*[.]?\s*$")
 _CMD_RE = re.compile(r"\\([A-Za-z]+|.)")
+_SUP_UNIT_RE = re.compile(r"(?<=\d)\s*(?:cm|mm|km|m|ft|in|yd|mi)[²³](?![A-Za-z])")
+
+
+# A LaTeX command whose backslash and first letter were read as a string escape by a
+# JSON or Python literal ("\\frac" became form feed + "rac", "\\text" a tab + "ext").
+_ESCAPED = {"\a": "a", "\b": "b", "\v": "v", "\f": "f", "\t": "t", "\r": "r"}
+_ESCAPED_RE = re.compile(r"\\?([\a\b\v\f\t\r])([A-Za-z]{1,20})")
+
+
+def unescape_commands(text: str) -> str:
+    """Form feed + ``rac`` back to ``\\frac`` (and tab + ``imes``, backspace + ``inom``, ...),
+    only where the restored name is a command the lexer knows: a tab before prose stays."""
+    if not any(c in text for c in _ESCAPED):
+        return text
+
+    def fix(m: re.Match[str]) -> str:
+        name = _ESCAPED[m.group(1)] + m.group(2)
+        return "\\" + name if name in known_commands() else m.group(0)
+
+    return _ESCAPED_RE.sub(fix, text)
+
+
+_REAL_LINE = (
+    Token(OPEN, "("),
+    Token(OP, "-"),
+    Token(CONST, "oo"),
+    Token(OP, ","),
+    Token(CONST, "oo"),
+    Token(CLOSE, ")"),
+)
+# A repeating decimal: 0.\overline{3}, 1.2\overline{45}, 0.(3) is not read (a product).
+_REPEAT_RE = re.compile(r"(\d{1,20})\.(\d{0,20})\\overline\s*\{\s*(\d{1,20})\s*\}")
+
+
+def _repeating(m: re.Match[str]) -> str:
+    """``1.2\\overline{45}`` as the exact fraction it names, written ``\\frac{p}{q}``."""
+    whole, fixed, rep = m.groups()
+    k, r = len(fixed), len(rep)
+    num = int(whole + fixed + rep) - int(whole + fixed or "0")
+    den = (10**r - 1) * 10**k
+    return f"\\frac{{{num}}}{{{den}}}"
 
 
 def _prepare(text: str) -> str:
     if len(text) > MAX_ANSWER_CHARS:
         raise LexError(f"answer longer than {MAX_ANSWER_CHARS} characters")
-    for k, v in _UNICODE.items():
+    text = unescape_commands(text)
+    if "²" in text or "³" in text:  # "1,000.99m²": a unit glued to a number, not m squared
+        text = _SUP_UNIT_RE.sub("", text)
+    for k, v in UNICODE.items():
         if k in text:
             text = text.replace(k, v)
     text = text.replace("{,}", "").replace("\\!", "")
     text = _DEGREE_RE.sub("", text)
+    if "\\overline" in text:
+        text = _REPEAT_RE.sub(_repeating, text)
     return text
 
 
@@ -183,8 +173,11 @@ def _braced(text: str, i: int) -> tuple[str, int]:
     raise LexError("unbalanced braces")
 
 
-def tokenize(text: str) -> list[Token]:
+def tokenize(text: str, *, lenient: bool = False) -> list[Token]:
     """Split an answer into tokens (raises :class:`LexError` on anything unsupported).
+
+    ``lenient`` reads an unknown command (``\\zzz``) as a variable of that name: for a
+    gold answer, which is trusted, rather than a completion.
 
     Example:
         >>> [t.text for t in tokenize(r"\\dfrac{1}{2}\\pi")][:-1]  # the last token is END
@@ -224,8 +217,8 @@ def tokenize(text: str) -> list[Token]:
             low = word.lower()
             if low in FUNCTIONS:
                 out.append(Token(FUNC, low))
-            elif low in _PLAIN_WORDS:
-                kind, val = _PLAIN_WORDS[low]
+            elif low in PLAIN_WORDS:
+                kind, val = PLAIN_WORDS[low]
                 out.append(Token(kind, val))
             elif (
                 low in _SHORT_UNITS
@@ -259,6 +252,19 @@ def tokenize(text: str) -> list[Token]:
             if name in ("|", "vert", "lvert", "rvert", "mid"):
                 out.append(Token(OP, "|"))
                 continue
+            if name in ("lfloor", "lceil"):
+                out.append(Token(OPEN, name))
+                continue
+            if name in ("rfloor", "rceil"):
+                out.append(Token(CLOSE, name))
+                continue
+            if name in ("emptyset", "varnothing"):
+                out.extend((Token(OPEN, "\\{"), Token(CLOSE, "\\}")))
+                continue
+            if name == "mathbb" and s[i : i + 3] == "{R}":  # the real line
+                out.extend(_REAL_LINE)
+                i += 3
+                continue
             if name == "lbrace":
                 out.append(Token(OPEN, "\\{"))
                 continue
@@ -268,15 +274,19 @@ def tokenize(text: str) -> list[Token]:
             if name in ("langle", "rangle"):
                 out.append(Token(OPEN, "(") if name == "langle" else Token(CLOSE, ")"))
                 continue
-            if name in _SKIP_CMDS:
+            if name in SKIP_CMDS:
                 if name in ("left", "right") and i < n and s[i] == ".":
                     i += 1
                 continue
-            if name in _TEXT_CMDS:
+            if name in TEXT_CMDS:
                 while i < n and s[i] == " ":
                     i += 1
                 if i < n and s[i] == "{":
                     content, after = _braced(s, i)
+                    if content.strip() in FUNCTIONS:  # \operatorname{lcm}
+                        out.append(Token(FUNC, content.strip()))
+                        i = after
+                        continue
                     if name.startswith(("text", "mbox", "hbox", "emph")) or (
                         len(content.strip()) > 1 and content.strip().isalpha()
                     ):
@@ -287,23 +297,31 @@ def tokenize(text: str) -> list[Token]:
             if name in ("frac", "dfrac", "tfrac", "cfrac"):
                 out.append(Token(CMD, "frac"))
                 continue
+            if name in BIG_OPS:
+                out.append(Token(CMD, name))
+                continue
             if name in ("sqrt", "begin", "end", "binom", "dbinom", "tbinom", "boxed", "fbox"):
                 out.append(Token(CMD, name.lstrip("dt") if "binom" in name else name))
                 continue
             if name in FUNCTIONS:
                 out.append(Token(FUNC, name))
                 continue
-            if name in _OP_CMDS:
-                out.append(Token(OP, _OP_CMDS[name]))
+            if name in OP_CMDS:
+                out.append(Token(OP, OP_CMDS[name]))
                 continue
-            if name in _CONST_CMDS:
-                out.append(Token(CONST, _CONST_CMDS[name]))
+            if name in CONST_CMDS:
+                out.append(Token(CONST, CONST_CMDS[name]))
                 continue
-            if name in _GREEK:
+            if name in GREEK:
                 out.append(Token(ID, name))
                 continue
-            if name in _ELLIPSIS:
+            if name in ELLIPSIS:
                 out.append(Token(WORD, "..."))
+                continue
+            if lenient and name.isalpha() and not s[i : i + 40].lstrip().startswith("{"):
+                # an undefined macro without arguments, in a gold: an opaque name (one
+                # with an argument, \\hat{x}, transforms it in a way nobody can check)
+                out.append(Token(ID, name))
                 continue
             raise LexError(f"unsupported command \\{name}")
         if ch == "." and s.startswith("...", i):

@@ -39,17 +39,20 @@ __all__ = ["COMBINING_NEG_RE", "Picked", "hedge_scope", "hedged", "parse_gold", 
 
 # Negation words and symbols, including a combining long solidus overlay ("42\u0338").
 NEGATION_RE = re.compile(
-    r"\bnot\b|n['\u2019]t\b|\u2260|\u0338|\u20e5|!=|=/=|\\(?:neq|ne|not)(?![A-Za-z])", re.I
+    r"\bnot\b|n['\u2019]t\b|\bpas\b|不是|不等于|并非|\u2260|\u0338|\u20e5|!=|=/=|"
+    r"\\(?:neq|ne|not)(?![A-Za-z])",
+    re.I,
 )
 # A negation shortly before a reading: "is not $5$", "isn't equal to 5", "\neq 5".
 _NEG_BEFORE_RE = re.compile(
-    r"(?:\bnot|n['\u2019]t|\u2260|!=|\\(?:neq|ne|not)(?![A-Za-z]))(?:\s+[A-Za-z]+){0,3}[\s$=:(\\]*\Z",
+    r"(?:\bnot|n['\u2019]t|\bpas|不是|不等于|并非|\u2260|!=|\\(?:neq|ne|not)(?![A-Za-z]))"
+    r"(?:\s+[A-Za-z]+){0,3}[\s$=:(\\]*\Z",
     re.I,
 )
 # Two candidate values joined by "or": "42 or 43", "$5$ or $6$", "either 2 or 3".
 # Two numbers joined by "or" within a few characters: "42 or 43", "43, or maybe 42",
 # "x = 42 or x = 43", "42 (or 43)", "$5$ or $6$".
-_HEDGE_RE = re.compile(r"\d[^\n\d]{0,10}?\b(?:or|and/or)\b[^\n\d]{0,20}?\d", re.I)
+_HEDGE_RE = re.compile(r"\d[^\n\d]{0,10}?(?:\b(?:or|and/or|ou|oder)\b|或)[^\n\d]{0,20}?\d", re.I)
 # Combining overlays that strike a digit through: "42\u0338" reads "not 42".
 COMBINING_NEG_RE = re.compile("[\u0337\u0338\u20d2\u20e5\u20e6]")
 
@@ -166,7 +169,11 @@ def parse_gold(text: str, parse: Callable[[str], MathValue | None]) -> MathValue
             return again
     spans = math_spans(text)
     if spans and value is None:
-        return parse(spans[-1][0])
+        value = parse(spans[-1][0])
+    if value is None:
+        from ..parsers._mathequal import parse_gold_lenient
+
+        value = parse_gold_lenient(clean_answer(text))
     return value
 
 

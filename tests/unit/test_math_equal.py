@@ -466,7 +466,7 @@ class TestSpamAndNegation:
         assert out.score == 0.0, out
 
     def test_versions_bumped(self) -> None:
-        assert (math_equal.version, number_match.version, int_answer.version) == ("3", "4", "4")
+        assert (math_equal.version, number_match.version, int_answer.version) == ("4", "4", "4")
 
 
 class TestNumberInsideFormula:
