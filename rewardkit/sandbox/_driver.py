@@ -211,7 +211,8 @@ def run(job: dict[str, Any]) -> NoReturn:
     # No handlers: as pid 1 of the job's namespace, the driver then receives no signal at all
     # from the candidate (the kernel drops signals to an init without a handler for them).
     signal.signal(signal.SIGINT, signal.SIG_DFL)
-    _harness._streams("__rk_driver__")
+    # The server's sys.stdin/stdout/stderr objects stay: fds 0-2 are /dev/null here, and
+    # nothing of a test's output is read.
     _channel = _Channel(SOCKET_FD, int(job.get("frame_limit", _rpc.MAX_FRAME)))
     _harness._emit("R\nS -1")
     try:

@@ -86,7 +86,8 @@ class ForkServer:
     ) -> None:
         self.jail = jail
         self.limits = limits
-        self.filter = _seccomp.Filter(_seccomp.build_program()) if jail.seccomp else None
+        # The server runs under build_program(server=True) (see main); each job adds this.
+        self.filter = _seccomp.Filter(_seccomp.build_job_program()) if jail.seccomp else None
         self.ruleset = _jail.landlock_ruleset(jail)
         self.pid = os.getpid()
         self.pidns_fd = pidns_fd
@@ -181,13 +182,19 @@ class ForkServer:
             view[:used] = _ZEROS[:used]
 
     def _confine(
-        self, job: dict[str, Any], limits: dict[str, float], workdir: str, **fds: Any
+        self,
+        job: dict[str, Any],
+        limits: dict[str, float],
+        workdir: str,
+        environment: bool = True,
+        **fds: Any,
     ) -> None:
-        """Confine this process, or report why not (``X`` record) and exit."""
+        """Confine this process, or report why not (``X`` record) and exit. ``environment``:
+        give it the job environment (the driver keeps the server's, which holds nothing)."""
         try:
             _jail.confine(self.jail, limits, workdir=workdir, ruleset=self.ruleset,
                           seccomp_filter=self.filter, **fds)  # fmt: skip
-            if workdir != self.env_workdir:  # else the server already holds this environment
+            if environment and workdir != self.env_workdir:  # else the server already has it
                 set_job_environment(workdir)
         except BaseException as exc:
             message = f"X {type(exc).__name__}: {exc}\n".encode()[:512]
@@ -225,7 +232,7 @@ class ForkServer:
     ) -> None:
         """The test driver's process: another uid (root tier), no workdir, no output."""
         null = os.open("/dev/null", os.O_WRONLY)
-        self._confine(job, limits, "/", stdin_data=None, stdout_fd=null, stderr_fd=null,
+        self._confine(job, limits, "/", False, stdin_data=None, stdout_fd=null, stderr_fd=null,
                       result_fd=res_w, extra_fds={_driver.SOCKET_FD: sock,
                                                   _driver.SPEC_FD: spec_r},
                       uid_offset=_jail.DRIVER_UID_OFFSET)  # fmt: skip
@@ -272,6 +279,9 @@ def main(argv: list[str]) -> None:
             server.env_workdir = "/tmp"
         gc.collect()
         gc.freeze()  # keep pre-imported objects' pages shared across forks
+        if jail.seccomp:  # last: every set-up step above may need a call it denies
+            _syscalls.prctl(_syscalls.PR_SET_NO_NEW_PRIVS, 1)
+            _seccomp.load(_seccomp.build_program(server=True))
     except BaseException as exc:
         write_frame(1, {"ok": False, "error": f"{type(exc).__name__}: {exc}"})
         return
