@@ -65,7 +65,7 @@ class Reader:
         have = len(self._buf) - self._pos
         if have < _HEADER.size:
             return False
-        size = _HEADER.unpack_from(self._buf, self._pos)[0]
+        size: int = _HEADER.unpack_from(self._buf, self._pos)[0]
         return size > self.limit or have >= _HEADER.size + size
 
     def recv(self) -> Any:
