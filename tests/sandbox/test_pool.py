@@ -181,3 +181,30 @@ def test_a_server_killed_mid_job_is_replaced_and_the_job_retried() -> None:
         assert result.status is Status.PASS, result
         assert [w.proc.pid for w in one._all] != [first]
         assert one.run_tests(DOUBLE, ["assert f(2) == 4"]).status is Status.PASS
+
+
+def test_jobs_get_fresh_random_state(pool: SandboxPool) -> None:
+    """Jobs are forked without CPython's at-fork hooks; ``random`` is still re-seeded in
+    each one (candidate and driver), as ``os.fork`` would: no two jobs share a sequence."""
+    code = "import random\nvalue = random.getrandbits(64)\nprint(value)\n"
+    seen = {pool.execute(code).stdout.strip() for _ in range(6)}
+    assert len(seen) == 6 and "" not in seen
+    tests = ["import random\nx = random.getrandbits(64)", "assert f() == x"]
+    reasons = set()
+    for _ in range(4):  # the failure names both observed operands: 1 and the driver's x
+        result = pool.run_tests("def f():\n    return 1\n", tests)
+        assert result.status is Status.FAIL
+        reasons.add(result.first_failure.reason)  # type: ignore[union-attr]
+    assert len(reasons) == 4
+
+
+def test_threads_work_in_jobs(pool: SandboxPool) -> None:
+    code = (
+        "import threading\nfrom concurrent.futures import ThreadPoolExecutor\n"
+        "def f(n):\n    with ThreadPoolExecutor(4) as ex:\n"
+        "        return sum(ex.map(lambda x: x * x, range(n)))\n"
+        "def g():\n    out = []\n    t = threading.Thread(target=out.append, args=(7,))\n"
+        "    t.start()\n    t.join()\n    return out + [threading.current_thread().name]\n"
+    )
+    tests = ["assert f(10) == 285", "assert g() == [7, 'MainThread']"]
+    assert pool.run_tests(code, tests).status is Status.PASS
