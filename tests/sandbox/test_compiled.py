@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from sandbox_host import assert_host_untouched, pool_uids, server_children, slot_processes
+from sandbox_host import assert_host_untouched, strays
 
 from rewardkit.sandbox import LanguageUnavailableError, SandboxPool, Status
 
@@ -53,8 +53,7 @@ def listener() -> Iterator[socket.socket]:
 
 
 def _host_clean(pool: SandboxPool) -> None:
-    assert slot_processes(pool_uids(pool)) == []
-    assert server_children(pool) == []
+    assert strays(pool) == ([], [])
 
 
 def test_correct_c_and_cpp_pass(pool: SandboxPool) -> None:
