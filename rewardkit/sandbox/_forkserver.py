@@ -17,6 +17,10 @@ pid namespace, daemons and ``setsid`` escapees included), and reaps everything a
 subreaper. Test code never passes through this process's heap: the driver's spec follows the
 request on stdin and is copied through one reused, zeroed buffer after both forks, since every
 later candidate is a fork of this memory.
+
+After a test-suite job the server forks and confines the next such job's pair right away
+(:mod:`._ready`), while the pool judges the reply; it runs under nearly all of the jobs' seccomp
+policy itself (:mod:`._seccomp`), and forks without CPython's at-fork work (one thread).
 """
 
 from __future__ import annotations
