@@ -69,32 +69,46 @@ def _status(pid: int | str) -> dict[str, list[str]]:
 
 def ready_pairs(pool: SandboxPool) -> set[int]:
     """Pids of the pairs the fork servers forked ahead of the next test job (see
-    rewardkit/sandbox/_ready.py), recognised strictly: per server at most one driver (driver
-    uid, pid 1 of its namespace) and one candidate (slot uid, pid 2 there), both children of
-    the server, alone in a pid namespace that nothing else shares. A process left over from a
-    job can never match: its namespace died with its driver."""
-    _settle(pool)
+    rewardkit/sandbox/_ready.py), recognised strictly: per server at most one driver (pid 1 of
+    its namespace; root tier: driver uid) and one candidate (pid 2 there; root tier: slot uid),
+    children of the server (userns tier: of its one supervisor, counted too), alone in a pid
+    namespace that nothing else shares. A process left over from a job can never match: its
+    namespace died with its driver."""
+    if pool.tier == "root":
+        _settle(pool)
     found: set[int] = set()
     for worker in pool._all:
         uid = int(json.loads(worker.proc.args[-1])["jail"]["uid"])
         driver_uid = uid + DRIVER_UIDS.start - SLOT_UIDS.start
         try:
-            with open(f"/proc/{worker.proc.pid}/task/{worker.proc.pid}/children") as fh:
-                children = [int(c) for c in fh.read().split()]
-            info = {c: (_status(c), os.readlink(f"/proc/{c}/ns/pid")) for c in children}
+            members = _children(worker.proc.pid)
+            owners = set(members)
+            if pool.tier == "userns":  # server -> supervisor A -> driver, candidate
+                if len(members) != 1:
+                    continue
+                members = _children(members[0])
+                owners |= set(members)
+            info = {c: (_status(c), os.readlink(f"/proc/{c}/ns/pid")) for c in members}
         except OSError:
             continue
-        roles = {(int(st["Uid"][0]), int(st["NSpid"][-1])): c for c, (st, _) in info.items()}
-        driver, candidate = roles.get((driver_uid, 1)), roles.get((uid, 2))
-        if driver is None or candidate is None or len(info) != 2:
+        roles = {int(st["NSpid"][-1]): (c, int(st["Uid"][0])) for c, (st, _) in info.items()}
+        if len(info) != 2 or set(roles) != {1, 2}:
+            continue
+        (driver, d_uid), (candidate, c_uid) = roles[1], roles[2]
+        if pool.tier == "root" and (d_uid, c_uid) != (driver_uid, uid):
             continue
         namespace = info[driver][1]
         if info[candidate][1] != namespace:
             continue
         sharing = [n for n in os.listdir("/proc") if n.isdigit() and _readlink_ns(n) == namespace]
         if sorted(int(n) for n in sharing) == sorted([driver, candidate]):
-            found |= {driver, candidate}
+            found |= owners
     return found
+
+
+def _children(pid: int) -> list[int]:
+    with open(f"/proc/{pid}/task/{pid}/children") as fh:
+        return [int(c) for c in fh.read().split()]
 
 
 def _settle(pool: SandboxPool, timeout: float = 5.0) -> None:
