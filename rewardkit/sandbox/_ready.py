@@ -1,9 +1,10 @@
 """A test-suite job's two processes, forked and confined before the job arrives.
 
-Forking and confining a job's test driver and candidate is most of a job's fixed cost (~2 ms
-of a ~7 ms two-process job, on this machine). The fork server does it while its pool judges the
-previous reply and prepares the next request, so a ``steps`` job only has to hand the pair its
-code and tests. Both processes are made exactly as for a job forked on demand: from the same
+Forking and confining a job's test driver and candidate (two forks of a ~20 MiB interpreter,
+their page-table copies and copy-on-write faults, two confinements) is much of a job's fixed
+cost. The fork server does it while its pool judges the previous reply and prepares the next
+request, so a ``steps`` job only has to hand the pair its code and tests: less latency per job,
+and a core that the pool's own work would leave idle does it. Both processes are made exactly as for a job forked on demand: from the same
 pristine server, after the previous job's processes are dead and its files removed, confined
 with the limits a job will check (:func:`key`). They hold nothing of any job until one is
 dispatched to them: the candidate then reads its code from its job pipe (fd 4), the driver its
