@@ -23,6 +23,7 @@ collected by pytest.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import statistics
@@ -32,7 +33,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from rewardkit.sandbox import SandboxPool, Status
+from rewardkit.sandbox import DEFAULT_PREIMPORT, SandboxPool, Status
 
 IMPORTS = (
     "import collections, heapq, math, re, json, typing, itertools, functools, bisect, string, "
@@ -131,6 +132,36 @@ def server_cpu(pid: int) -> float:
     return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
+_BARE_FORK = """
+import ctypes, json, os, resource, sys
+for name in sys.argv[1:]:
+    __import__(name)
+fork = ctypes.PyDLL(None, use_errno=True).fork
+cpu = 0.0
+start = resource.getrusage(resource.RUSAGE_SELF)
+for _ in range(300):
+    pid = fork()
+    if pid == 0:
+        os._exit(0)
+    usage = os.wait4(pid, 0)[2]
+    cpu += usage.ru_utime + usage.ru_stime
+end = resource.getrusage(resource.RUSAGE_SELF)
+parent = end.ru_utime + end.ru_stime - start.ru_utime - start.ru_stime
+print(json.dumps([parent / 300 * 1000, cpu / 300 * 1000]))
+"""
+
+
+def bare_fork_ms() -> tuple[float, float]:
+    """CPU ms (parent side, child side) of fork + exit of a ``python -I -S`` that imported
+    what a fork server pre-imports, with no jail and no work: the floor of one job process."""
+    out = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", _BARE_FORK, *DEFAULT_PREIMPORT],
+        capture_output=True, check=True, text=True,
+    ).stdout  # fmt: skip
+    parent, child = json.loads(out)
+    return float(parent), float(child)
+
+
 def cpu_per_job(pool: SandboxPool, run: Callable[[], object], jobs: int = 200) -> float:
     """CPU ms per job: this process plus the (single) fork server and its jobs."""
     run()
@@ -204,6 +235,9 @@ def main() -> None:
         for name, run in floors:
             ms = cpu_per_job(one, run)
             print(f"  {name:44} {ms:6.2f} ms  -> {cores * 1000 / ms:6.0f} jobs/s")
+    parent, child = bare_fork_ms()
+    print(f"  bare fork + exit of a pre-imported interpreter, no jail, no work: {parent:.2f} ms "
+          f"(forking side) + {child:.2f} ms (child) per process")  # fmt: skip
 
 
 if __name__ == "__main__":
