@@ -35,8 +35,10 @@ class _Channel:
     def __init__(self, fd: int, limit: int) -> None:
         self.fd = fd
         self.limit = limit
+        self.reader = _rpc.Reader(fd, limit)
 
     def ask(self, text: str, iterating: bool = False) -> Any:
+        _records.flush()  # the reply may never come: the parent must have seen the step
         _rpc.send_raw(self.fd, text.encode())
         return self.receive(iterating)
 
@@ -44,7 +46,9 @@ class _Channel:
         """The next reply: its value, or the candidate's exception raised here. Only a
         ``next`` may end an iteration: a StopIteration out of a plain call would silently
         truncate ``map``/``all`` in the test."""
-        reply = _rpc.recv(self.fd, self.limit)
+        if not self.reader.pending():
+            _records.flush()  # about to block on the candidate
+        reply = self.reader.recv()
         if not isinstance(reply, dict):
             raise _rpc.ProtocolError("reply is not an object")
         if "x" in reply:
@@ -78,6 +82,34 @@ class _Channel:
         return value
 
 
+class _Records:
+    """The driver's records for the parent (fd 3), written in batches.
+
+    A record must reach the parent before the driver can block: an ``S k`` starts test k's
+    deadline on the parent's clock, so it is flushed before every wait on the candidate and
+    before any test code runs. Records of steps whose replies were already waiting are
+    written together, one ``write`` instead of one per step (and one wake-up of the server).
+    """
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.size = 0
+
+    def add(self, text: str) -> None:
+        self.lines.append(text)
+        self.size += len(text)
+        if self.size > 1 << 16:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.lines:
+            text = "\n".join(self.lines)
+            self.lines.clear()
+            self.size = 0
+            _harness._emit(text)
+
+
+_records = _Records()
 _channel: _Channel | None = None
 
 
@@ -211,16 +243,18 @@ def run(job: dict[str, Any]) -> NoReturn:
     # No handlers: as pid 1 of the job's namespace, the driver then receives no signal at all
     # from the candidate (the kernel drops signals to an init without a handler for them).
     signal.signal(signal.SIGINT, signal.SIG_DFL)
-    _harness._streams("__rk_driver__")
+    # The server's sys.stdin/stdout/stderr objects stay: fds 0-2 are /dev/null here, and
+    # nothing of a test's output is read.
     _channel = _Channel(SOCKET_FD, int(job.get("frame_limit", _rpc.MAX_FRAME)))
     _harness._emit("R\nS -1")
     try:
-        hello = _rpc.recv(SOCKET_FD, _channel.limit)
+        hello = _channel.reader.recv()
         names = _load(hello, spec)
     except _rpc.ProtocolError as exc:
         _died(exc, -1, "")
     except BaseException as exc:
-        _harness._emit("F -1 " + _harness._error(exc) + "\nD")
+        _records.add("F -1 " + _harness._error(exc) + "\nD")
+        _records.flush()
         os._exit(0)
     _steps(spec, names)
     os._exit(0)
@@ -231,9 +265,11 @@ def _died(exc: _rpc.ProtocolError, index: int, pending: str) -> NoReturn:
     protocol (a failure of this step)."""
     if str(exc) == "channel closed":
         if pending:
-            _harness._emit(pending.rstrip("\n"))
+            _records.add(pending.rstrip("\n"))
+        _records.flush()
         os._exit(0)
-    _harness._emit(f"{pending}F {index} " + _harness._error(exc) + "\nD")
+    _records.add(f"{pending}F {index} " + _harness._error(exc) + "\nD")
+    _records.flush()
     os._exit(0)
 
 
@@ -301,13 +337,14 @@ def _steps(spec: dict[str, Any], namespace: dict[str, Any]) -> None:
             continue
         if not ahead:
             ahead = _send_batch(steps, index, test_ns)
-        _harness._emit(f"{pending}S {index}")
+        _records.add(f"{pending}S {index}")
         pending = ""
         try:
             if ahead:
                 ahead -= 1
-                values = _codec.encode([_live().receive()])
+                values = _codec.encode([_live().receive()])  # flushes if it must wait
             else:
+                _records.flush()  # test code may run for long
                 values = _run_step(step, namespace, test_ns)
         except _rpc.ProtocolError as exc:
             _died(exc, index, pending)
@@ -317,7 +354,8 @@ def _steps(spec: dict[str, Any], namespace: dict[str, Any]) -> None:
                 break
             continue
         pending = f"O {index} {values}\n"
-    _harness._emit(pending + "D")
+    _records.add(pending + "D")
+    _records.flush()
 
 
 def _send_batch(steps: list[dict[str, Any]], first: int, test_ns: dict[str, Any]) -> int:

@@ -17,6 +17,10 @@ pid namespace, daemons and ``setsid`` escapees included), and reaps everything a
 subreaper. Test code never passes through this process's heap: the driver's spec follows the
 request on stdin and is copied through one reused, zeroed buffer after both forks, since every
 later candidate is a fork of this memory.
+
+After a test-suite job the server forks and confines the next such job's pair right away
+(:mod:`._ready`), while the pool judges the reply; it runs under nearly all of the jobs' seccomp
+policy itself (:mod:`._seccomp`), and forks without CPython's at-fork work (one thread).
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ from . import (
     _driver,
     _harness,
     _jail,
+    _ready,
     _seccomp,
     _spawn,
     _syscalls,
@@ -86,69 +91,51 @@ class ForkServer:
     ) -> None:
         self.jail = jail
         self.limits = limits
-        self.filter = _seccomp.Filter(_seccomp.build_program()) if jail.seccomp else None
+        # The server runs under build_program(server=True) (see main); each job adds this.
+        self.filter = _seccomp.Filter(_seccomp.build_job_program()) if jail.seccomp else None
         self.ruleset = _jail.landlock_ruleset(jail)
         self.pid = os.getpid()
         self.pidns_fd = pidns_fd
         self.env_workdir: str | None = None  # the job environment the server already holds
         self._buffer = bytearray(_SPEC_CHUNK)  # the only place a driver spec passes through
         self.broken: str | None = None  # set when this server must not serve another job
+        self.ready: _ready.Running | None = None  # the next steps job's pair, if forked
+        self.steps_limits: dict[str, float] | None = None  # the last steps job's limits
 
     def run(self, job: dict[str, Any]) -> dict[str, Any]:
         """Run one job. A ``steps`` job has two processes: the test driver (its spec,
         ``driver_bytes`` long, follows the request on stdin and is streamed to the driver only)
-        and the candidate; other modes have the candidate alone."""
+        and the candidate, taken ready-made when a matching pair waits (see :mod:`._ready`);
+        other modes have the candidate alone."""
         limits = {**self.limits, **job.get("limits", {})}
         limits["cpu_seconds"] = int(limits["total_timeout"]) + 2
         spec_bytes = int(job.get("driver_bytes", 0))
         with_driver = job.get("mode") == "steps"
         workdir = "/tmp" if self.jail.isolated else tempfile.mkdtemp(prefix="rk-job-")
-        pipes = [os.pipe() for _ in range(3)]
-        (out_r, out_w), (err_r, err_w), (res_r, res_w) = pipes
-        os.set_blocking(res_r, False)  # read in batches by _pump, without ever blocking
-        child_ends = [out_w, err_w, res_w]
-        roles: list[Callable[[], None]]
-        spec_w = -1
+        # The next pair is made for jobs like this one, and only after a steps job: script
+        # jobs (one per stdin/stdout case) would otherwise kill a pair per job.
+        self.steps_limits = limits if with_driver else None
+        running = None
         if with_driver:
-            pair = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-            sock_c, sock_d = pair[0].detach(), pair[1].detach()
-            spec_r, spec_w = os.pipe()
-            roles = [
-                lambda: self._driver(job, limits, res_w, sock_d, spec_r),
-                lambda: self._candidate(job, limits, workdir, out_w, err_w, sock_c),
-            ]
-            child_ends += [sock_c, sock_d, spec_r]
+            running = self._take_ready(job, limits)
         else:
-            roles = [lambda: self._candidate(job, limits, workdir, out_w, err_w, res_w)]
-        start = time.monotonic()
-        pidfds: list[int] = []
-        parent_ends = [out_r, err_r, res_r, spec_w]
+            self._drop_ready()
+        start = time.monotonic()  # the job's clock starts at dispatch (or before its forks)
         try:
+            if running is None:
+                running = self._spawn(job, limits, workdir, with_driver)
             try:
-                if self.jail.tier == "userns":
-                    children, pidfds, infra = _spawn.spawn_via_supervisor(
-                        self.pid, self.jail, roles, child_ends + parent_ends
-                    )
-                else:
-                    children, pidfds, infra = _spawn.spawn_direct(self.pid, self.pidns_fd, roles)
+                self._stream_spec(spec_bytes, running.spec_w if running.pidfds else -1)
             finally:
-                for fd in child_ends:
-                    os.close(fd)
-                self._stream_spec(spec_bytes, spec_w if pidfds else -1)
-                if spec_w >= 0:
-                    os.close(spec_w)  # EOF for the driver
-                    spec_w = -1
-            return _watch.watch(
-                limits, children, pidfds, infra, start, out_r, err_r, res_r, with_driver
-            )
+                if running.spec_w >= 0:
+                    os.close(running.spec_w)  # EOF for the driver
+                    running.spec_w = -1
+            return _watch.watch(limits, running.children, running.pidfds, running.infra, start,
+                                running.out_r, running.err_r, running.res_r, with_driver)  # fmt: skip
         finally:
-            for fd in (out_r, err_r, res_r, *pidfds):
-                os.close(fd)
-            if spec_w >= 0:
-                try:
-                    os.close(spec_w)
-                except OSError:
-                    pass
+            if running is not None:
+                for fd in (running.out_r, running.err_r, running.res_r, *running.pidfds):
+                    os.close(fd)
             try:
                 if self.jail.isolated:
                     _jail.clean_workdirs()
@@ -156,6 +143,85 @@ class ForkServer:
                     _cleanup.remove_tree(workdir)
             except Exception as exc:  # this job's verdict stands; the server is replaced
                 self.broken = f"cleanup failed: {type(exc).__name__}: {exc}"
+
+    def prepare(self) -> None:
+        """Fork and confine the next ``steps`` job's pair now, between requests (isolated
+        tiers, once a steps job has shown the limits to use; never on a broken server)."""
+        if self.ready is not None or self.steps_limits is None or self.broken:
+            return
+        if not self.jail.isolated:
+            return
+        pair = self._spawn({}, self.steps_limits, "/tmp", True, ready=True)
+        if pair.infra is not None or len(pair.pidfds) != 2:
+            _ready.discard(pair)
+            return
+        self.ready = pair
+
+    def _take_ready(self, job: dict[str, Any], limits: dict[str, float]) -> _ready.Running | None:
+        """The ready pair, given this job, if it was made with the job's limits and lives."""
+        pair, self.ready = self.ready, None
+        if pair is None:
+            return None
+        if pair.key == _ready.key(limits) and _ready.alive(pair) and _ready.dispatch(pair, job):
+            return pair
+        _ready.discard(pair)
+        return None
+
+    def _drop_ready(self) -> None:
+        """Kill a waiting pair before another kind of job runs: a job's processes are only
+        ever alone in the server (same slot uid, same process limit)."""
+        if self.ready is not None:
+            _ready.discard(self.ready)
+            self.ready = None
+
+    def _spawn(
+        self,
+        job: dict[str, Any],
+        limits: dict[str, float],
+        workdir: str,
+        with_driver: bool,
+        ready: bool = False,
+    ) -> _ready.Running:
+        """Fork a job's processes; ``ready``: a pair whose candidate waits for its job."""
+        (out_r, out_w), (err_r, err_w), (res_r, res_w) = (os.pipe() for _ in range(3))
+        os.set_blocking(res_r, False)  # read in batches by _pump, without ever blocking
+        child_ends = [out_w, err_w, res_w]
+        roles: list[Callable[[], None]]
+        spec_w = job_w = -1
+        if with_driver:
+            pair = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+            sock_c, sock_d = pair[0].detach(), pair[1].detach()
+            spec_r, spec_w = os.pipe()
+            job_r = -1
+            if ready:
+                job_r, job_w = os.pipe()
+                child_ends.append(job_r)
+            task = None if ready else job
+            roles = [
+                lambda: self._driver(limits, res_w, sock_d, spec_r),
+                lambda: self._candidate(task, limits, workdir, out_w, err_w, sock_c, job_r),
+            ]
+            child_ends += [sock_c, sock_d, spec_r]
+        else:
+            roles = [lambda: self._candidate(job, limits, workdir, out_w, err_w, res_w)]
+        parent_ends = [out_r, err_r, res_r, spec_w, job_w]
+        try:
+            if self.jail.tier == "userns":
+                children, pidfds, infra = _spawn.spawn_via_supervisor(
+                    self.pid, self.jail, roles, child_ends + parent_ends
+                )
+            else:
+                children, pidfds, infra = _spawn.spawn_direct(self.pid, self.pidns_fd, roles)
+        except BaseException:
+            for fd in parent_ends:
+                if fd >= 0:
+                    os.close(fd)
+            raise
+        finally:
+            for fd in child_ends:
+                os.close(fd)
+        return _ready.Running(children, pidfds, out_r, err_r, res_r, spec_w, job_w, infra,
+                              _ready.key(limits))  # fmt: skip
 
     def _stream_spec(self, size: int, dest: int) -> None:
         """Copy the driver's spec from stdin to the driver's pipe through one reused buffer,
@@ -181,13 +247,18 @@ class ForkServer:
             view[:used] = _ZEROS[:used]
 
     def _confine(
-        self, job: dict[str, Any], limits: dict[str, float], workdir: str, **fds: Any
+        self,
+        limits: dict[str, float],
+        workdir: str,
+        environment: bool = True,
+        **fds: Any,
     ) -> None:
-        """Confine this process, or report why not (``X`` record) and exit."""
+        """Confine this process, or report why not (``X`` record) and exit. ``environment``:
+        give it the job environment (the driver keeps the server's, which holds nothing)."""
         try:
             _jail.confine(self.jail, limits, workdir=workdir, ruleset=self.ruleset,
                           seccomp_filter=self.filter, **fds)  # fmt: skip
-            if workdir != self.env_workdir:  # else the server already holds this environment
+            if environment and workdir != self.env_workdir:  # else the server already has it
                 set_job_environment(workdir)
         except BaseException as exc:
             message = f"X {type(exc).__name__}: {exc}\n".encode()[:512]
@@ -201,18 +272,27 @@ class ForkServer:
 
     def _candidate(
         self,
-        job: dict[str, Any],
+        job: dict[str, Any] | None,
         limits: dict[str, float],
         workdir: str,
         out_w: int,
         err_w: int,
         channel: int,
+        job_r: int = -1,
     ) -> None:
         """The candidate's process. ``channel`` (fd 3) is the result pipe in script, compile
-        and binary modes, and the socket to the driver in ``steps`` mode."""
-        stdin = job.get("stdin")
-        self._confine(job, limits, workdir, stdin_data=stdin.encode() if stdin else None,
-                      stdout_fd=out_w, stderr_fd=err_w, result_fd=channel)  # fmt: skip
+        and binary modes, and the socket to the driver in ``steps`` mode. ``job`` None: a
+        ready candidate, which reads its job from ``job_r`` once one is dispatched."""
+        stdin = job.get("stdin") if job else None
+        extra = {_ready.JOB_FD: job_r} if job_r >= 0 else None
+        self._confine(limits, workdir, stdin_data=stdin.encode() if stdin else None,
+                      stdout_fd=out_w, stderr_fd=err_w, result_fd=channel,
+                      extra_fds=extra)  # fmt: skip
+        if job is None:
+            try:
+                job = _ready.read_job()
+            except BaseException:
+                os._exit(71)
         mode = job.get("mode")
         if mode in _compiled.MODES:
             _compiled.run(job)
@@ -220,12 +300,10 @@ class ForkServer:
             _candidate.serve(job, _jail.RESULT_FD)
         _harness.run(job)
 
-    def _driver(
-        self, job: dict[str, Any], limits: dict[str, float], res_w: int, sock: int, spec_r: int
-    ) -> None:
+    def _driver(self, limits: dict[str, float], res_w: int, sock: int, spec_r: int) -> None:
         """The test driver's process: another uid (root tier), no workdir, no output."""
         null = os.open("/dev/null", os.O_WRONLY)
-        self._confine(job, limits, "/", stdin_data=None, stdout_fd=null, stderr_fd=null,
+        self._confine(limits, "/", False, stdin_data=None, stdout_fd=null, stderr_fd=null,
                       result_fd=res_w, extra_fds={_driver.SOCKET_FD: sock,
                                                   _driver.SPEC_FD: spec_r},
                       uid_offset=_jail.DRIVER_UID_OFFSET)  # fmt: skip
@@ -272,6 +350,9 @@ def main(argv: list[str]) -> None:
             server.env_workdir = "/tmp"
         gc.collect()
         gc.freeze()  # keep pre-imported objects' pages shared across forks
+        if jail.seccomp:  # last: every set-up step above may need a call it denies
+            _syscalls.prctl(_syscalls.PR_SET_NO_NEW_PRIVS, 1)
+            _seccomp.load(_seccomp.build_program(server=True))
     except BaseException as exc:
         write_frame(1, {"ok": False, "error": f"{type(exc).__name__}: {exc}"})
         return
@@ -290,6 +371,10 @@ def main(argv: list[str]) -> None:
         write_frame(1, reply)
         if server.broken:
             return
+        try:
+            server.prepare()  # while the pool judges this reply
+        except Exception:  # the next steps job is forked on demand instead
+            server.ready = None
 
 
 if __name__ == "__main__":

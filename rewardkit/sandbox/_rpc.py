@@ -48,6 +48,53 @@ def recv(fd: int, limit: int = MAX_FRAME) -> Any:
         raise ProtocolError(f"malformed frame: {type(exc).__name__}") from None
 
 
+class Reader:
+    """Frames from one fd, read in chunks of up to 64 KiB: replies that are already waiting
+    cost one ``read`` together, not two each. :meth:`pending` says whether the next frame is
+    already here, so a caller can write out what it owes the parent before it would block.
+    Every frame is still bounded by ``limit``."""
+
+    def __init__(self, fd: int, limit: int = MAX_FRAME) -> None:
+        self.fd = fd
+        self.limit = limit
+        self._buf = bytearray()
+        self._pos = 0
+
+    def pending(self) -> bool:
+        """A whole frame (or an oversized header, which :meth:`recv` rejects) is buffered."""
+        have = len(self._buf) - self._pos
+        if have < _HEADER.size:
+            return False
+        size: int = _HEADER.unpack_from(self._buf, self._pos)[0]
+        return size > self.limit or have >= _HEADER.size + size
+
+    def recv(self) -> Any:
+        """The next frame's JSON value; raises :class:`ProtocolError` on EOF or garbage."""
+        self._fill(_HEADER.size)
+        size = _HEADER.unpack_from(self._buf, self._pos)[0]
+        if size > self.limit:
+            raise ProtocolError(f"frame of {size} bytes exceeds the {self.limit}-byte limit")
+        self._fill(_HEADER.size + size)
+        start = self._pos + _HEADER.size
+        body = bytes(self._buf[start : start + size])
+        self._pos = start + size
+        if self._pos > (1 << 16) and self._pos * 2 > len(self._buf):
+            del self._buf[: self._pos]
+            self._pos = 0
+        try:
+            return json.loads(body)
+        except (ValueError, RecursionError) as exc:
+            raise ProtocolError(f"malformed frame: {type(exc).__name__}") from None
+
+    def _fill(self, size: int) -> None:
+        while len(self._buf) - self._pos < size:
+            missing = size - (len(self._buf) - self._pos)
+            chunk = os.read(self.fd, max(missing, 1 << 16))
+            if not chunk:
+                raise ProtocolError("channel closed")
+            self._buf += chunk
+
+
 def _read_exact(fd: int, size: int) -> bytes:
     chunks: list[bytes] = []
     while size:

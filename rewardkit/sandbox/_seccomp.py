@@ -7,6 +7,12 @@ mount, ptrace and cross-process memory, ``memfd_secret``, ``vmsplice``, SysV IPC
 netlink sockets (only AF_UNIX is allowed), TIOCSTI, and clearing the parent-death signal that
 ties the job to its supervisor. ``clone3`` answers ENOSYS so glibc falls back to ``clone``,
 whose flags a classic BPF filter can inspect. A foreign architecture or the x32 ABI is killed.
+
+Loading a filter costs the kernel a translation, a JIT and a per-syscall cache (~0.15 ms for this
+one), so a fork server loads the policy on itself once (:func:`build_program` with
+``server=True``: everything but the three calls it and a job's own set-up still need), and each
+job process adds only :func:`build_job_program`, which denies those three. Filters stack, so a
+job lives under exactly the policy of ``build_program()``; the server runs under nearly all of it.
 """
 
 from __future__ import annotations
@@ -70,6 +76,9 @@ _DENIED_X86_64 = {
     "memfd_secret": 447, "process_madvise": 440, "process_mrelease": 448, "quotactl_fd": 443,
     "move_pages": 279, "migrate_pages": 256, "vmsplice": 278, "set_mempolicy_home_node": 450,
 }  # fmt: skip
+#: Denied to jobs, but still needed by the fork server (a pid namespace per job) and by a job
+#: process before its filter is complete (``prctl(PR_SET_PDEATHSIG)`` in :func:`._jail.confine`).
+SETUP_ONLY = ("unshare", "setns")
 _NR_SOCKET = 41
 _NR_CLONE = 56
 _NR_IOCTL = 16
@@ -84,15 +93,22 @@ def supported() -> bool:
     return _syscalls.MACHINE == "x86_64"
 
 
-def build_program() -> bytes:
-    """Assemble the filter once (in the fork server) so loading it per job costs one prctl."""
+def build_program(*, server: bool = False) -> bytes:
+    """The job policy; ``server=True``: the same without the :data:`SETUP_ONLY` denials (the
+    fork server's own filter, completed in each job by :func:`build_job_program`)."""
     prog: list[Insn | str] = [
         (_LD_W_ABS, 0, 0, _OFF_ARCH),
         (_JEQ, 0, "kill", _AUDIT_ARCH_X86_64),
         (_LD_W_ABS, 0, 0, _OFF_NR),
         (_JGE, "eperm", 0, _X32_BIT),
     ]
-    prog += [(_JEQ, "eperm", 0, nr) for nr in _DENIED_X86_64.values()]
+    denied = _DENIED_X86_64.values() if not server else [
+        nr for name, nr in _DENIED_X86_64.items() if name not in SETUP_ONLY
+    ]  # fmt: skip
+    prog += [(_JEQ, "eperm", 0, nr) for nr in denied]
+    prctl_rule: list[Insn | str] = [(_JEQ, "eperm", "allow", _syscalls.PR_SET_PDEATHSIG)]
+    if server:
+        prctl_rule = [(_RET, 0, 0, _RET_ALLOW)]
     prog += [
         (_JEQ, "enosys", 0, _NR_CLONE3),
         (_JEQ, "socket", 0, _NR_SOCKET),
@@ -109,7 +125,7 @@ def build_program() -> bytes:
         (_JSET, "eperm", "allow", _NS_FLAGS),
         "prctl",
         (_LD_W_ABS, 0, 0, _OFF_ARG0),
-        (_JEQ, "eperm", "allow", _syscalls.PR_SET_PDEATHSIG),
+        *prctl_rule,
         "ioctl",
         (_LD_W_ABS, 0, 0, _OFF_ARG1),
         (_JEQ, "eperm", 0, _TIOCSTI),
@@ -120,6 +136,27 @@ def build_program() -> bytes:
         (_RET, 0, 0, _RET_ERRNO | errno.EPERM),
         "enosys",
         (_RET, 0, 0, _RET_ERRNO | errno.ENOSYS),
+        "kill",
+        (_RET, 0, 0, _RET_KILL_PROCESS),
+    ]
+    return _assemble(prog)
+
+
+def build_job_program() -> bytes:
+    """What a job adds to its fork server's filter: deny :data:`SETUP_ONLY` (a short program,
+    cheap to load per process)."""
+    prog: list[Insn | str] = [
+        (_LD_W_ABS, 0, 0, _OFF_ARCH),
+        (_JEQ, 0, "kill", _AUDIT_ARCH_X86_64),
+        (_LD_W_ABS, 0, 0, _OFF_NR),
+        *[(_JEQ, "eperm", 0, _DENIED_X86_64[name]) for name in SETUP_ONLY],
+        (_JEQ, 0, "allow", _NR_PRCTL),
+        (_LD_W_ABS, 0, 0, _OFF_ARG0),
+        (_JEQ, "eperm", "allow", _syscalls.PR_SET_PDEATHSIG),
+        "allow",
+        (_RET, 0, 0, _RET_ALLOW),
+        "eperm",
+        (_RET, 0, 0, _RET_ERRNO | errno.EPERM),
         "kill",
         (_RET, 0, 0, _RET_KILL_PROCESS),
     ]

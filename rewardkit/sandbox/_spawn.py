@@ -5,6 +5,10 @@ Two ways, chosen by tier. Root: the fork server unshares ``CLONE_NEWPID`` itself
 not permitted there, so a supervisor process A unshares and forks the roles, reports their pids
 and waits for all of them; its exit status is the candidate's. Either way the caller gets the
 processes to reap and a pidfd per role, opened before anything can reap the roles.
+
+Forks go through :func:`._syscalls.fork` (no CPython at-fork work: the fork server is
+single-threaded); :func:`fork` re-seeds ``random`` in the child, the one at-fork hook whose
+effect a job can observe.
 """
 
 from __future__ import annotations
@@ -12,9 +16,21 @@ from __future__ import annotations
 import os
 import signal
 import struct
+import sys
 from collections.abc import Callable
 
 from . import _jail, _syscalls
+
+
+def fork() -> int:
+    """A child of the (single-threaded) fork server, with ``random`` re-seeded in it, as
+    ``os.fork``'s at-fork hook would: no two jobs share a random sequence."""
+    pid = _syscalls.fork()
+    if pid == 0:
+        generator = getattr(sys.modules.get("random"), "_inst", None)
+        if generator is not None:
+            generator.seed()
+    return pid
 
 
 def spawn_direct(
@@ -30,7 +46,7 @@ def spawn_direct(
     pids: list[int] = []
     try:
         for role in roles:
-            pid = os.fork()
+            pid = fork()
             if pid == 0:
                 try:
                     os.setsid()
@@ -55,7 +71,7 @@ def spawn_via_supervisor(
     role's (the candidate's)."""
     ctl_r, ctl_w = os.pipe()
     ack_r, ack_w = os.pipe()
-    pid_a = os.fork()
+    pid_a = fork()
     if pid_a == 0:
         try:
             os.close(ctl_r)
@@ -99,7 +115,7 @@ def _supervisor(
         if flags:
             _syscalls.unshare(flags)
         for role in roles:
-            pid = os.fork()
+            pid = fork()
             if pid == 0:
                 try:
                     os.close(ctl_w)

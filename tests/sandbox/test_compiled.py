@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from sandbox_host import assert_host_untouched, pool_uids, server_children, slot_processes
+from sandbox_host import assert_host_untouched, strays
 
 from rewardkit.sandbox import LanguageUnavailableError, SandboxPool, Status
 
@@ -53,8 +53,7 @@ def listener() -> Iterator[socket.socket]:
 
 
 def _host_clean(pool: SandboxPool) -> None:
-    assert slot_processes(pool_uids(pool)) == []
-    assert server_children(pool) == []
+    assert strays(pool) == ([], [])
 
 
 def test_correct_c_and_cpp_pass(pool: SandboxPool) -> None:
@@ -170,14 +169,14 @@ def test_tests_must_be_stdio(pool: SandboxPool) -> None:
 def test_missing_compiler_fails_closed(pool: SandboxPool, monkeypatch: pytest.MonkeyPatch) -> None:
     from rewardkit.contract._outcome import Status as OutcomeStatus
     from rewardkit.rewards.code import code_tests
-    from rewardkit.sandbox import _pool, ray_pool
+    from rewardkit.sandbox import _suite, ray_pool
 
     monkeypatch.setattr(ray_pool, "selected_pool", lambda: pool)
     out = code_tests.score({"completion": f"```c\n{C_SUM}```", "tests": SUM, "language": "c"})
     assert (out.status, out.score) == (OutcomeStatus.OK, 1.0)
     out = code_tests.score({"completion": f"```cpp\n{CPP_SUM}```", "tests": SUM, "language": "C++"})
     assert (out.status, out.score) == (OutcomeStatus.OK, 1.0)
-    monkeypatch.setattr(_pool.shutil, "which", lambda name: None)
+    monkeypatch.setattr(_suite.shutil, "which", lambda name: None)
     with pytest.raises(LanguageUnavailableError, match="no gcc"):
         pool.run_tests(C_SUM, SUM, language="c")
     out = code_tests.score({"completion": f"```c\n{C_SUM}```", "tests": SUM, "language": "c"})

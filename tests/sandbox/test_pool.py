@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 import signal
 import threading
+import time
 
 import pytest
-from sandbox_host import open_fds, pool_uids, server_children, slot_processes
+from sandbox_host import open_fds, ready_pairs, strays
 
 from rewardkit.sandbox import (
     Limits,
@@ -144,16 +145,22 @@ def test_probe_fails_closed_without_opt_in(monkeypatch: pytest.MonkeyPatch) -> N
 
 def test_no_leaks_after_many_jobs(pool: SandboxPool) -> None:
     """Hundreds of jobs (some killed) leave no process, zombie or fd behind."""
-    pool.run_tests(DOUBLE, ["assert f(1) == 2"])
+    for _ in pool._all:  # every server then holds a ready pair (and its fds)
+        pool.run_tests(DOUBLE, ["assert f(1) == 2"])
+    _wait_for_pair(pool, count=len(pool._all))
+    time.sleep(0.1)  # let each server finish closing its pair's child ends
     fds = open_fds()
     server_fds = [open_fds(w.proc.pid) for w in pool._all]
     for i in range(300):
         code = DOUBLE if i % 50 else "import os\nos.fork()\nwhile True:\n    pass\n"
         pool.run_tests(code, ["assert f(1) == 2"], timeout=0.2)
+    _wait_for_pair(pool, count=len(pool._all))
     assert open_fds() == fds
-    assert [open_fds(w.proc.pid) for w in pool._all] == server_fds
-    assert server_children(pool) == []
-    assert slot_processes(pool_uids(pool)) == []
+    deadline = time.monotonic() + 2  # a server may still be closing its pair's child ends
+    while [open_fds(w.proc.pid) for w in pool._all] != server_fds:
+        assert time.monotonic() < deadline, [open_fds(w.proc.pid) for w in pool._all]
+        time.sleep(0.02)
+    assert strays(pool) == ([], [])
 
 
 def test_unsafe_mode_runs_only_on_explicit_opt_in(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -181,3 +188,72 @@ def test_a_server_killed_mid_job_is_replaced_and_the_job_retried() -> None:
         assert result.status is Status.PASS, result
         assert [w.proc.pid for w in one._all] != [first]
         assert one.run_tests(DOUBLE, ["assert f(2) == 4"]).status is Status.PASS
+
+
+def test_jobs_get_fresh_random_state(pool: SandboxPool) -> None:
+    """Jobs are forked without CPython's at-fork hooks; ``random`` is still re-seeded in
+    each one (candidate and driver), as ``os.fork`` would: no two jobs share a sequence."""
+    code = "import random\nvalue = random.getrandbits(64)\nprint(value)\n"
+    seen = {pool.execute(code).stdout.strip() for _ in range(6)}
+    assert len(seen) == 6 and "" not in seen
+    tests = ["import random\nx = random.getrandbits(64)", "assert f() == x"]
+    reasons = set()
+    for _ in range(4):  # the failure names both observed operands: 1 and the driver's x
+        result = pool.run_tests("def f():\n    return 1\n", tests)
+        assert result.status is Status.FAIL
+        reasons.add(result.first_failure.reason)  # type: ignore[union-attr]
+    assert len(reasons) == 4
+
+
+def test_threads_work_in_jobs(pool: SandboxPool) -> None:
+    code = (
+        "import threading\nfrom concurrent.futures import ThreadPoolExecutor\n"
+        "def f(n):\n    with ThreadPoolExecutor(4) as ex:\n"
+        "        return sum(ex.map(lambda x: x * x, range(n)))\n"
+        "def g():\n    out = []\n    t = threading.Thread(target=out.append, args=(7,))\n"
+        "    t.start()\n    t.join()\n    return out + [threading.current_thread().name]\n"
+    )
+    tests = ["assert f(10) == 285", "assert g() == [7, 'MainThread']"]
+    assert pool.run_tests(code, tests).status is Status.PASS
+
+
+def test_test_jobs_are_served_by_pairs_forked_ahead() -> None:
+    """After a test job each fork server holds one ready pair (driver + candidate, alone in
+    a fresh pid namespace); a script job, or a job with other limits, never runs beside it,
+    and after a script job no pair is made (the next job may well be one too)."""
+    with SandboxPool(workers=1) as one:
+        assert ready_pairs(one) == set()
+        for _ in range(3):
+            assert one.run_tests(DOUBLE, ["assert f(1) == 2"]).status is Status.PASS
+        size = _PAIR_SIZE[one.tier]
+        first = _wait_for_pair(one)
+        assert len(first) == size
+        assert one.run_tests(DOUBLE, ["assert f(2) == 4"]).status is Status.PASS
+        second = _wait_for_pair(one, other_than=frozenset(first))
+        assert len(second) == size and not second & first  # used, and a fresh pair made
+        cpu = "import resource\ndef f():\n    return resource.getrlimit(resource.RLIMIT_CPU)[0]\n"
+        total = one.limits.total_timeout
+        assert one.run_tests(cpu, [f"assert f() == {int(total) + 2}"]).status is Status.PASS
+        longer = total + 5  # another CPU limit: the waiting pair must not serve this job
+        result = one.run_tests(cpu, [f"assert f() == {int(longer) + 2}"], timeout=longer)
+        assert result.status is Status.PASS
+        assert len(_wait_for_pair(one)) == size
+        assert one.execute("print(1)").stdout == "1\n"  # killed the pair, made no other
+        assert strays(one) == ([], []) and ready_pairs(one) == set()
+
+
+_PAIR_SIZE = {"root": 2, "userns": 3}  # userns: the pair's supervisor process counts too
+
+
+def _wait_for_pair(
+    pool: SandboxPool, other_than: frozenset[int] = frozenset(), count: int = 1
+) -> set[int]:
+    """A server forks its next pair right after replying: wait (bounded) for ``count``
+    servers' pairs."""
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        pair = ready_pairs(pool)
+        if len(pair) == _PAIR_SIZE[pool.tier] * count and not pair & other_than:
+            return pair
+        time.sleep(0.02)
+    return ready_pairs(pool)

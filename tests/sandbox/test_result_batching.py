@@ -33,3 +33,12 @@ def test_large_observations_arrive_whole(pool: SandboxPool) -> None:
     tests = [f"assert f({i}) == {'y' * 100000 + str(i)!r}" for i in range(12)]
     result = pool.run_tests(code, tests, partial_credit=True)
     assert result.status is Status.PASS and result.passed == 12
+
+
+def test_each_slow_call_gets_its_own_deadline(pool: SandboxPool) -> None:
+    """Records of steps whose replies were waiting are written together; a test's deadline
+    must still start at its own step, never at an earlier one's."""
+    code = "import time\ndef f(x):\n    time.sleep(0.3 if x % 2 else 0)\n    return x\n"
+    tests = [f"assert f({i}) == {i}" for i in range(8)]
+    result = pool.run_tests(code, tests, partial_credit=True, timeout=0.6)
+    assert result.status is Status.PASS and result.passed == 8
