@@ -219,17 +219,7 @@ def _remote_exception(error: Any) -> BaseException:
 
 
 def _read_spec() -> dict[str, Any]:
-    chunks = []
-    while True:
-        chunk = os.read(SPEC_FD, 1 << 20)
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(SPEC_FD)
-    spec = json.loads(b"".join(chunks))
-    if not isinstance(spec, dict):
-        raise ValueError("driver spec is not an object")
-    return spec
+    return _rpc.read_json_object(SPEC_FD, "driver spec")
 
 
 def run(job: dict[str, Any]) -> NoReturn:

@@ -21,6 +21,8 @@ import signal
 from dataclasses import dataclass
 from typing import Any
 
+from ._rpc import read_json_object
+
 JOB_FD = 4  # the candidate's end of its job pipe
 
 
@@ -88,14 +90,4 @@ def discard(pair: Running) -> None:
 
 def read_job() -> dict[str, Any]:
     """In a ready candidate: its job, sent by the server once one is dispatched."""
-    chunks = []
-    while True:
-        chunk = os.read(JOB_FD, 1 << 20)
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(JOB_FD)
-    job = json.loads(b"".join(chunks))
-    if not isinstance(job, dict):
-        raise ValueError("job is not an object")
-    return job
+    return read_json_object(JOB_FD, "job")

@@ -104,3 +104,22 @@ def _read_exact(fd: int, size: int) -> bytes:
         chunks.append(chunk)
         size -= len(chunk)
     return b"".join(chunks)
+
+
+def read_json_object(fd: int, what: str) -> dict[str, Any]:
+    """Read ``fd`` to its end, close it, and return the JSON object it held.
+
+    For one-shot hand-overs from the trusted side (a job's spec, a ready pair's job),
+    written whole and closed by the writer; anything but an object is refused.
+    """
+    chunks = []
+    while True:
+        chunk = os.read(fd, 1 << 20)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(fd)
+    obj = json.loads(b"".join(chunks))
+    if not isinstance(obj, dict):
+        raise ValueError(f"{what} is not an object")
+    return obj
