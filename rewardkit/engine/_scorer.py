@@ -30,9 +30,8 @@ from types import TracebackType
 from typing import Any, Literal
 
 from ..compose._compose import Composite, _staged
-from ..contract._call import locate
 from ..contract._errors import RewardDefinitionError
-from ..contract._outcome import Outcome, Status
+from ..contract._outcome import Outcome
 from ..contract._reward import Reward
 from ..references._resolve import resolve_reference
 from ._backends import make_executor
@@ -225,25 +224,14 @@ class Scorer(_Gatherer):
             r.bind(columns, where=where)
 
     def score(
-        self,
-        rows: Sequence[Mapping[str, Any]],
-        *,
-        state: Mapping[str, Any] | None = None,
-        where: Sequence[str] | None = None,
+        self, rows: Sequence[Mapping[str, Any]], *, state: Mapping[str, Any] | None = None
     ) -> list[dict[str, Outcome]]:
         """Score ``rows``; one ``{reward key: Outcome}`` per row, in input order.
 
         Never raises for anything a reward does. Safe to call from any thread; in a
         running event loop prefer :meth:`ascore`, which does not block the loop.
-
-        Args:
-            where: optional name of each row's origin (``data.jsonl:17``); failure
-                reasons then say where the row came from instead of its batch position.
         """
-        results = self._collect(self._submit(rows, state))
-        if where is not None:
-            _locate_failures(results, where)
-        return results
+        return self._collect(self._submit(rows, state))
 
     async def ascore(
         self, rows: Sequence[Mapping[str, Any]], *, state: Mapping[str, Any] | None = None
@@ -296,16 +284,6 @@ class Scorer(_Gatherer):
     def __repr__(self) -> str:
         keys = ", ".join(r.key for r in self.rewards)
         return f"<Scorer [{keys}] workers={self.workers} timeout={self.timeout}>"
-
-
-def _locate_failures(results: list[dict[str, Outcome]], where: Sequence[str]) -> None:
-    """Name each failed outcome's row by its origin (see :func:`~rewardkit.contract._call.locate`)."""
-    if len(where) != len(results):
-        raise ValueError(f"where names {len(where)} rows, but {len(results)} were scored")
-    for i, scored in enumerate(results):
-        for key, outcome in scored.items():
-            if outcome.status is not Status.OK:
-                scored[key] = locate(outcome, i, where[i])
 
 
 def score(
