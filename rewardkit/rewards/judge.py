@@ -65,16 +65,30 @@ async def llm_judge(
     cache_path: str = "",
 ) -> list[Outcome]:
     """An LLM judge's 1..10 verdict on each completion, mapped onto 0..1 (typed failures)."""
-    model = model or os.environ.get("REWARDKIT_JUDGE_MODEL", "")
-    if not model:
-        return [
-            Outcome.error("no judge model: pass llm_judge(model=...) or set REWARDKIT_JUDGE_MODEL")
-        ] * len(row)
-    fn = _judge_fn(
-        model, base_url, template, float(scale_low), float(scale_high), bool(group),
-        int(concurrency), float(timeout), int(max_retries), cache_path,
+    fn = _from_options(
+        model=model, base_url=base_url, template=template, scale_low=scale_low,
+        scale_high=scale_high, group=group, concurrency=concurrency, timeout=timeout,
+        max_retries=max_retries, cache_path=cache_path,
     )  # fmt: skip
+    if fn is None:
+        return [Outcome.error(f"no judge model: {_NO_MODEL}")] * len(row)
     return await fn(row)
+
+
+_NO_MODEL = "pass llm_judge(model=...) or set REWARDKIT_JUDGE_MODEL"
+
+
+def _from_options(**o: Any) -> JudgeFn | None:
+    """The judge function for ``llm_judge``'s options, or None when no model is named
+    (neither ``model=`` nor ``REWARDKIT_JUDGE_MODEL``)."""
+    model = o["model"] or os.environ.get("REWARDKIT_JUDGE_MODEL", "")
+    if not model:
+        return None
+    return _judge_fn(
+        model, o["base_url"], o["template"], float(o["scale_low"]), float(o["scale_high"]),
+        bool(o["group"]), int(o["concurrency"]), float(o["timeout"]), int(o["max_retries"]),
+        o["cache_path"],
+    )  # fmt: skip
 
 
 def judge_fn_for(rw: Any) -> JudgeFn | None:
@@ -93,14 +107,7 @@ def judge_fn_for(rw: Any) -> JudgeFn | None:
         return fn
     if fn is not getattr(llm_judge, "fn", None):
         return None
-    o = {**rw.options}
-    model = o["model"] or os.environ.get("REWARDKIT_JUDGE_MODEL", "")
-    if not model:
-        raise ValueError(
-            f"{rw.key}: no judge model: pass llm_judge(model=...) or set REWARDKIT_JUDGE_MODEL"
-        )
-    return _judge_fn(
-        model, o["base_url"], o["template"], float(o["scale_low"]), float(o["scale_high"]),
-        bool(o["group"]), int(o["concurrency"]), float(o["timeout"]), int(o["max_retries"]),
-        o["cache_path"],
-    )  # fmt: skip
+    built = _from_options(**rw.options)
+    if built is None:
+        raise ValueError(f"{rw.key}: no judge model: {_NO_MODEL}")
+    return built
